@@ -1,0 +1,218 @@
+"""The 2-layer perceptron: parameters, initialisation and the three phases of an update.
+
+Shapes (d inputs, h hidden units, a batch of m samples):
+    W1 (d, h)   b1 (h,)   W2 (h, 1)   b2 (1,)
+    X (m, d)    z1, a1 (m, h)    z2, p, y (m, 1)
+
+All four parameter arrays are views into one flat float64 vector ``theta`` of length d*h + h + h + 1, in
+that order; gradients and changes use the same layout, so an update is one vector operation and a
+history row is one copy. A disabled bias stays 0 and its gradient is 0.
+
+Phases, in the manner of the TensorFlow Playground's nn.ts:
+    forward(params, X, ws)                       fills ws.z1, ws.a1, ws.z2, ws.p
+    backward(params, X, y, ws, spec, grad)       fills grad (the batch mean of dL/dtheta, plus weight decay)
+    apply_update(params, grad, lr, ws)           theta -= lr * grad, unless that makes it non-finite
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.config import MAX_INPUTS, SettingError, TrainConfig
+from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation, Loss
+
+
+class Params:
+    """A flat parameter vector and its four shaped views (``W1``, ``b1``, ``W2``, ``b2``)."""
+
+    def __init__(self, n_inputs: int, n_hidden: int, theta: np.ndarray | None = None):
+        self.n_inputs, self.n_hidden = n_inputs, n_hidden
+        size = param_count(n_inputs, n_hidden)
+        self.theta = np.zeros(size) if theta is None else np.array(theta, dtype=np.float64).reshape(size)
+        d, h = n_inputs, n_hidden
+        self.W1 = self.theta[: d * h].reshape(d, h)
+        self.b1 = self.theta[d * h : d * h + h]
+        self.W2 = self.theta[d * h + h : d * h + 2 * h].reshape(h, 1)
+        self.b2 = self.theta[d * h + 2 * h :]
+
+    def copy(self) -> Params:
+        return Params(self.n_inputs, self.n_hidden, self.theta.copy())
+
+    @classmethod
+    def from_arrays(cls, W1, b1, W2, b2) -> Params:
+        W1 = np.asarray(W1, dtype=np.float64)
+        d, h = W1.shape
+        params = cls(d, h)
+        params.W1[...] = W1
+        params.b1[...] = 0.0 if b1 is None else np.asarray(b1, dtype=np.float64).reshape(h)
+        params.W2[...] = np.asarray(W2, dtype=np.float64).reshape(h, 1)
+        params.b2[...] = 0.0 if b2 is None else np.asarray(b2, dtype=np.float64).reshape(1)
+        return params
+
+
+def param_count(n_inputs: int, n_hidden: int) -> int:
+    return n_inputs * n_hidden + 2 * n_hidden + 1
+
+
+def param_names(n_inputs: int, n_hidden: int) -> list[str]:
+    """Names in theta's order: w1_11 ... (input i, hidden j), b1_1 ..., w2_1 ..., b2 (1-based)."""
+    sep = "_" if max(n_inputs, n_hidden) > 9 else ""
+    names = [f"w1_{i + 1}{sep}{j + 1}" for i in range(n_inputs) for j in range(n_hidden)]
+    names += [f"b1_{j + 1}" for j in range(n_hidden)]
+    names += [f"w2_{j + 1}" for j in range(n_hidden)]
+    return [*names, "b2"]
+
+
+def bias_mask(n_inputs: int, n_hidden: int) -> np.ndarray:
+    """True at the positions of theta that hold biases."""
+    mask = np.zeros(param_count(n_inputs, n_hidden), dtype=bool)
+    d, h = n_inputs, n_hidden
+    mask[d * h : d * h + h] = True
+    mask[-1] = True
+    return mask
+
+
+def init_params(config: TrainConfig, n_inputs: int, rng: np.random.RandomState | None = None) -> Params:
+    """Initial parameters for ``config.init``, drawn from ``rng`` (default RandomState(config.seed)).
+
+    Draws are made in the order W1, b1, W2, b2, skipping biases that are off or zero, which is the order
+    of the notebooks, so their numbers reproduce bit for bit:
+        ones     weights 1, biases 0 (notebook 000)
+        uniform  every parameter uniform in [0, 1) (001, 003)
+        xavier   weights normal with scale 1/sqrt(fan_in), biases 0 (002, 004)
+        he       weights normal with scale sqrt(2/fan_in), biases 0
+    """
+    if not 1 <= n_inputs <= MAX_INPUTS:
+        raise SettingError("inputs", n_inputs, f"the network takes 1 to {MAX_INPUTS} inputs")
+    d, h = n_inputs, config.hidden
+    params = Params(d, h)
+    rng = np.random.RandomState(config.seed) if rng is None else rng
+    if config.init == "ones":
+        params.W1[...] = 1.0
+        params.W2[...] = 1.0
+    elif config.init == "uniform":
+        params.W1[...] = rng.random_sample((d, h))
+        if config.bias:
+            params.b1[...] = rng.random_sample(h)
+        params.W2[...] = rng.random_sample((h, 1))
+        if config.bias:
+            params.b2[...] = rng.random_sample(1)
+    else:
+        gain = 1.0 if config.init == "xavier" else 2.0
+        params.W1[...] = rng.normal(scale=np.sqrt(gain / d), size=(d, h))
+        params.W2[...] = rng.normal(scale=np.sqrt(gain / h), size=(h, 1))
+    return params
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The functions a network computes with, looked up once from the settings' names."""
+
+    activation: Activation
+    output: Activation
+    loss: Loss
+    l2: float
+    bias: bool
+
+    @classmethod
+    def from_config(cls, config: TrainConfig) -> NetworkSpec:
+        return cls(ACTIVATIONS[config.activation], OUTPUTS[config.output], LOSSES[config.loss], config.l2,
+                   config.bias)
+
+
+class Workspace:
+    """Buffers for one batch size, allocated once and reused by every update of that size.
+
+    Reusing them matters: fresh large arrays every step are handed back to the OS and page-faulted in
+    again, which made a 100,000-sample epoch several times slower (bench/engine.py shows it).
+    """
+
+    def __init__(self, m: int, n_inputs: int, n_hidden: int):
+        h = n_hidden
+        self.m = m
+        self.z1, self.a1, self.dz1, self.der = (np.empty((m, h)) for _ in range(4))
+        self.z2, self.p = np.empty((m, 1)), np.empty((m, 1))
+        self.dz2, self.scratch, self.sample_loss = np.empty((m, 1)), np.empty((m, 1)), np.empty((m, 1))
+        size = param_count(n_inputs, n_hidden)
+        self.delta, self.candidate = np.empty(size), np.empty(size)
+
+
+def forward(params: Params, X: np.ndarray, ws: Workspace, spec: NetworkSpec) -> None:
+    """Fill ws.z1 = X W1 + b1, ws.a1 = f(z1), ws.z2 = a1 W2 + b2 and ws.p = g(z2) for the rows of X."""
+    np.matmul(X, params.W1, out=ws.z1)
+    ws.z1 += params.b1
+    spec.activation.output(ws.z1, ws.a1)
+    np.matmul(ws.a1, params.W2, out=ws.z2)
+    ws.z2 += params.b2
+    spec.output.output(ws.z2, ws.p)
+
+
+def loss_value(ws: Workspace, y: np.ndarray, spec: NetworkSpec) -> float:
+    """Sum over the batch of the per-sample loss of the last forward pass (also kept in ws.sample_loss)."""
+    spec.loss.value(ws.p, y, ws.z2, ws.sample_loss)
+    return float(ws.sample_loss.sum())
+
+
+def backward(params: Params, X: np.ndarray, y: np.ndarray, ws: Workspace, spec: NetworkSpec, grad: Params) -> None:
+    """Fill ``grad`` with the gradient of mean loss + (l2/2)|W|^2 over the batch, after forward(X).
+
+    dz2 = dL/dz2 / m;  dW2 = a1^T dz2;  db2 = sum dz2;  dz1 = (dz2 W2^T) * f'(z1);  dW1 = X^T dz1;  db1 = sum dz1
+    """
+    m = X.shape[0]
+    spec.loss.grad_z(ws.p, y, ws.z2, spec.output, ws.dz2, ws.scratch)
+    if m != 1:
+        ws.dz2 /= m
+    np.matmul(ws.a1.T, ws.dz2, out=grad.W2)
+    np.matmul(ws.dz2, params.W2.T, out=ws.dz1)
+    spec.activation.der(ws.z1, ws.a1, ws.der)
+    ws.dz1 *= ws.der
+    np.matmul(X.T, ws.dz1, out=grad.W1)
+    if spec.bias:
+        np.sum(ws.dz2, axis=0, out=grad.b2)
+        np.sum(ws.dz1, axis=0, out=grad.b1)
+    else:
+        grad.b1[...] = 0.0
+        grad.b2[...] = 0.0
+    if spec.l2:
+        grad.W1 += spec.l2 * params.W1
+        grad.W2 += spec.l2 * params.W2
+
+
+def apply_update(params: Params, grad: Params, lr: float, ws: Workspace) -> bool:
+    """theta += delta with delta = -lr * grad (kept in ws.delta). Returns False, changing nothing,
+    when the result would not be finite: training stops there with the last finite weights."""
+    np.multiply(grad.theta, -lr, out=ws.delta)
+    np.add(params.theta, ws.delta, out=ws.candidate)
+    if not np.isfinite(ws.candidate.sum()) and not np.isfinite(ws.candidate).all():
+        return False
+    np.copyto(params.theta, ws.candidate)
+    return True
+
+
+def predict(params: Params, X: np.ndarray, spec: NetworkSpec, ws: Workspace | None = None) -> np.ndarray:
+    """The network's output for every row of X, shape (m, 1). Pass a workspace to avoid allocating."""
+    X = np.asarray(X, dtype=np.float64).reshape(-1, params.n_inputs)
+    if ws is None or ws.m != X.shape[0]:
+        ws = Workspace(X.shape[0], params.n_inputs, params.n_hidden)
+    with np.errstate(over="ignore"):
+        forward(params, X, ws, spec)
+    return ws.p
+
+
+def explain(params: Params, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, lr: float) -> dict[str, np.ndarray]:
+    """Every intermediate value of one update on the batch (X, y), for reading its arithmetic."""
+    X = np.asarray(X, dtype=np.float64).reshape(-1, params.n_inputs)
+    y = np.asarray(y, dtype=np.float64).reshape(-1, 1)
+    ws = Workspace(X.shape[0], params.n_inputs, params.n_hidden)
+    grad = Params(params.n_inputs, params.n_hidden)
+    with np.errstate(over="ignore"):
+        forward(params, X, ws, spec)
+        loss_sum = loss_value(ws, y, spec)
+        backward(params, X, y, ws, spec, grad)
+    return {
+        "x": X, "y": y, "z1": ws.z1.copy(), "a1": ws.a1.copy(), "z2": ws.z2.copy(), "p": ws.p.copy(),
+        "loss": np.array(loss_sum / X.shape[0]), "dz2": ws.dz2.copy(), "dz1": ws.dz1.copy(),
+        "grad": grad.theta.copy(), "delta": -lr * grad.theta,
+    }
