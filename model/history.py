@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 COLUMNS = ("train_loss", "test_loss", "metric", "test_metric")
-MAX_PARAM_VALUES = 4_000_000  # cap on capacity * n_params: 32 MB of parameter history at most
+MAX_PARAM_VALUES = 1_000_000  # cap on capacity * n_params: 8 MB of parameter history at most
 
 
 class History:
@@ -58,9 +58,12 @@ class History:
             column[n:] = np.nan
         self.count = n
 
-    def view(self) -> dict[str, np.ndarray]:
-        """Copies of the filled rows: "epoch", the COLUMNS and "params" (rows x n_params)."""
-        data = {"epoch": self.epoch[: self.count].copy(), "params": self.params[: self.count].copy()}
+    def view(self, param_columns: slice | None = None) -> dict[str, np.ndarray]:
+        """Copies of the filled rows: "epoch", the COLUMNS and "params" (rows x n_params, or the columns asked)."""
+        params = self.params[: self.count]
+        if param_columns is not None:
+            params = params[:, param_columns]
+        data = {"epoch": self.epoch[: self.count].copy(), "params": params.copy()}
         data.update({name: column[: self.count].copy() for name, column in self.columns.items()})
         return data
 

@@ -73,6 +73,22 @@ class Divergence:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of what a view needs, taken between steps (arrays are read-only copies)."""
+
+    epoch: int
+    updates: int
+    position: int  # updates made in the unfinished epoch
+    updates_per_epoch: int
+    config: TrainConfig
+    theta: np.ndarray
+    history: dict[str, np.ndarray]  # History.view(): epoch, train_loss, test_loss, metric, test_metric, params
+    last_update: UpdateRecord | None
+    last_epoch: dict[str, float] | None
+    diverged: Divergence | None
+
+
+@dataclass(frozen=True)
 class RunResult:
     epochs: int  # epochs completed in this call
     updates: int
@@ -375,6 +391,17 @@ class Trainer:
         epoch = self.epoch if self.position == 0 else self.epoch + 1
         return UpdateRecord(self.updates, epoch, samples, self._last_loss, self._last_lr, self._last[0].copy(),
                             self._last[1].copy(), self._last[2].copy())
+
+    def snapshot(self, param_columns: slice | None = None) -> Snapshot:
+        """Copies of the state; ``param_columns`` limits the parameter history to some of theta's entries."""
+        history = self.history.view(param_columns)
+        for array in history.values():
+            array.flags.writeable = False
+        theta = self.params.theta.copy()
+        theta.flags.writeable = False
+        return Snapshot(self.epoch, self.updates, self.position, self.updates_per_epoch, self.config, theta,
+                        history, self.last_update(), dict(self.last_epoch) if self.last_epoch else None,
+                        self.diverged)
 
     def explain_last_update(self) -> dict[str, np.ndarray] | None:
         """Every intermediate value of the last update, recomputed from the weights it started from."""
