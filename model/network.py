@@ -196,7 +196,7 @@ def predict(params: Params, X: np.ndarray, spec: NetworkSpec, ws: Workspace | No
     X = np.asarray(X, dtype=np.float64).reshape(-1, params.n_inputs)
     if ws is None or ws.m != X.shape[0]:
         ws = Workspace(X.shape[0], params.n_inputs, params.n_hidden)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         forward(params, X, ws, spec)
     return ws.p
 
@@ -207,7 +207,7 @@ def explain(params: Params, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, lr:
     y = np.asarray(y, dtype=np.float64).reshape(-1, 1)
     ws = Workspace(X.shape[0], params.n_inputs, params.n_hidden)
     grad = Params(params.n_inputs, params.n_hidden)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         forward(params, X, ws, spec)
         loss_sum = loss_value(ws, y, spec)
         backward(params, X, y, ws, spec, grad)

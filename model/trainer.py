@@ -54,6 +54,7 @@ class UpdateRecord:
     epoch: int  # 1-based epoch the update belongs to
     samples: np.ndarray  # indices of the training rows in the batch
     loss: float  # mean loss over the batch before the update
+    prediction: np.ndarray  # the network's output for each sample of the batch, before the update
     lr: float
     theta_before: np.ndarray
     grad: np.ndarray
@@ -128,6 +129,7 @@ class Trainer:
         self.last_epoch: dict[str, float] | None = None  # the latest closed epoch's numbers
         self._last_samples: np.ndarray | None = None
         self._last_loss = math.nan
+        self._last_pred = np.empty(0)  # read lazily: for a batch it is the workspace's output buffer
         self._last = np.empty((3, size))  # theta before, grad, delta of the last update
         self._last_lr = config.lr
         self._before = np.empty(size)
@@ -229,6 +231,7 @@ class Trainer:
         if done:
             self._last_samples = idx[done - 1 : done].copy()
             self._last_loss = float(loss_out[done - 1])
+            self._last_pred = pred_out[done - 1 : done]
             self._last_lr = cfg.lr
         ys = self.dataset.y[idx[:done], 0]
         self._account(loss_out[:done], np.ones(done), pred_out[:done], ys, self._sstot[idx[:done]], rows)
@@ -301,6 +304,7 @@ class Trainer:
         self._last_lr = self.config.lr
         self._last_samples = idx.copy() if idx is not None else None
         self._last_loss = loss_sum / len(xb)
+        self._last_pred = ws.p[:, 0]
         closes = self.position + 1 == self.updates_per_epoch
         rows = self.params.theta[None, :].copy() if closes else np.empty((0, self.params.theta.size))
         sstot = self._sstot if idx is None else self._sstot[idx]
@@ -346,17 +350,20 @@ class Trainer:
                 per_update[:, 2] = self._correct(preds, targets)
             per_update[:, 3] = np.square(preds - targets)
             per_update[:, 4] = sstot
+        # Epoch sums are strict left-to-right sums from 0 (np.add.accumulate), so they are the same to the
+        # last bit however the epoch's updates were split across calls.
         per_epoch = self.updates_per_epoch
-        ends = np.flatnonzero((self.position + np.arange(1, n + 1)) % per_epoch == 0)
-        if len(ends):
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            sums = np.add.reduceat(per_update, starts, axis=0)[: len(ends)]
-            sums[0] += self._carry
-            tail = per_update[ends[-1] + 1 :].sum(axis=0)
-            self._close_epochs(sums, rows[: len(ends)])
-            self._carry = tail
+        first = min(n, per_epoch - self.position)
+        head = np.add.accumulate(np.vstack([self._carry, per_update[:first]]))[-1]
+        if self.position + first < per_epoch:
+            self._carry = head
         else:
-            self._carry = self._carry + per_update.sum(axis=0)
+            whole = (n - first) // per_epoch
+            body = per_update[first : first + whole * per_epoch].reshape(whole, per_epoch, 5)
+            sums = np.vstack([head, np.add.accumulate(body, axis=1)[:, -1]])
+            tail = per_update[first + whole * per_epoch :]
+            self._carry = np.add.accumulate(np.vstack([np.zeros(5), tail]))[-1]
+            self._close_epochs(sums, rows[: len(sums)])
         self.updates += n
         self.position = (self.position + n) % per_epoch
 
@@ -389,7 +396,8 @@ class Trainer:
             return None
         samples = np.arange(self.n_samples) if self._last_samples is None else self._last_samples.copy()
         epoch = self.epoch if self.position == 0 else self.epoch + 1
-        return UpdateRecord(self.updates, epoch, samples, self._last_loss, self._last_lr, self._last[0].copy(),
+        return UpdateRecord(self.updates, epoch, samples, self._last_loss, self._last_pred.copy(), self._last_lr,
+                            self._last[0].copy(),
                             self._last[1].copy(), self._last[2].copy())
 
     def snapshot(self, param_columns: slice | None = None) -> Snapshot:
@@ -438,25 +446,31 @@ def evaluate_many(thetas: np.ndarray, X: np.ndarray, y: np.ndarray, spec: Networ
     classification = np.isin(y, (0.0, 1.0)).all()
     sstot = float(((y - y.mean()) ** 2).sum())
     step = max(1, block_values // max(1, m * h))
-    for lo in range(0, k, step):
-        block = thetas[lo : lo + step]
-        W1 = block[:, : d * h].reshape(-1, d, h)
-        b1 = block[:, d * h : d * h + h][:, None, :]
-        W2 = block[:, d * h + h : d * h + 2 * h].reshape(-1, h, 1)
-        b2 = block[:, -1:][:, None, :]
-        z1 = np.matmul(X, W1) + b1
-        a1 = np.empty_like(z1)
-        spec.activation.output(z1, a1)
-        z2 = np.matmul(a1, W2) + b2
-        p = np.empty_like(z2)
-        spec.output.output(z2, p)
-        yy = np.broadcast_to(y, p.shape)
-        per_sample = np.empty_like(p)
-        spec.loss.value(p, yy, z2, per_sample)
-        losses[lo : lo + step] = per_sample.mean(axis=(1, 2))
-        if classification:
-            metrics[lo : lo + step] = ((p >= 0.5) == (yy >= 0.5)).mean(axis=(1, 2))
-        else:
-            ssres = np.square(p - yy).sum(axis=(1, 2))
-            metrics[lo : lo + step] = 1.0 - ssres / sstot if sstot > 0 else np.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        for lo in range(0, k, step):
+            _evaluate_block(thetas[lo : lo + step], X, y, spec, d, h, classification, sstot,
+                            losses[lo : lo + step], metrics[lo : lo + step])
     return losses, metrics
+
+
+def _evaluate_block(block, X, y, spec, d, h, classification, sstot, losses, metrics) -> None:
+    """Fill losses and metrics for the networks in block (k, n_params), all at once."""
+    W1 = block[:, : d * h].reshape(-1, d, h)
+    b1 = block[:, d * h : d * h + h][:, None, :]
+    W2 = block[:, d * h + h : d * h + 2 * h].reshape(-1, h, 1)
+    b2 = block[:, -1:][:, None, :]
+    z1 = np.matmul(X, W1) + b1
+    a1 = np.empty_like(z1)
+    spec.activation.output(z1, a1)
+    z2 = np.matmul(a1, W2) + b2
+    p = np.empty_like(z2)
+    spec.output.output(z2, p)
+    yy = np.broadcast_to(y, p.shape)
+    per_sample = np.empty_like(p)
+    spec.loss.value(p, yy, z2, per_sample)
+    losses[:] = per_sample.mean(axis=(1, 2))
+    if classification:
+        metrics[:] = ((p >= 0.5) == (yy >= 0.5)).mean(axis=(1, 2))
+    else:
+        ssres = np.square(p - yy).sum(axis=(1, 2))
+        metrics[:] = 1.0 - ssres / sstot if sstot > 0 else np.nan

@@ -82,13 +82,15 @@ def load_weights(path) -> WeightsFile:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise SettingError("weights", str(path), f"is not a {FORMAT} file")
     if meta.get("version") != VERSION:
-        raise SettingError("weights", str(path), f"has format version {meta.get('version')!r}; this app reads {VERSION}")
+        raise SettingError("weights", str(path),
+                           f"has format version {meta.get('version')!r}; this app reads {VERSION}")
     params = _params_from(arrays, path)
     config = None
     if meta.get("config"):
         config = TrainConfig.from_dict(meta["config"])
         if config.hidden != params.n_hidden:
-            raise SettingError("weights", str(path), f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
+            raise SettingError("weights", str(path),
+                               f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
     return WeightsFile(params, config, meta.get("dataset") or None, int(meta.get("epochs", 0)),
                        int(meta.get("updates", 0)), dict(meta.get("metrics") or {}))
 
@@ -102,7 +104,7 @@ def _params_from(arrays: dict, path: Path) -> Params:
 
     if W1 is None or W1.ndim != 2 or not (1 <= W1.shape[0] <= MAX_INPUTS and 1 <= W1.shape[1] <= MAX_HIDDEN):
         raise bad("W1", W1, f"(d, h) with d in 1..{MAX_INPUTS} and h in 1..{MAX_HIDDEN}")
-    d, h = W1.shape
+    h = W1.shape[1]
     if W2 is None or W2.shape not in ((h, 1), (h,)):
         raise bad("W2", W2, f"({h}, 1)")
     if b1 is not None and b1.shape not in ((h,), (1, h)):
