@@ -66,24 +66,22 @@ def load_weights(path) -> WeightsFile:
     try:
         if path.suffix == ".json":
             meta = json.loads(path.read_text(encoding="utf-8"))
-            weights = meta.get("weights") if isinstance(meta, dict) else None
+            _check_format(meta, path)
+            weights = meta.get("weights")
             if not isinstance(weights, dict):
                 raise ValueError("no 'weights' object")
             arrays = {k: (None if weights.get(k) is None else np.array(weights[k], dtype=np.float64))
                       for k in ("W1", "b1", "W2", "b2")}
         else:
-            with np.load(path, allow_pickle=False) as npz:
+            # Open the file ourselves: np.load leaks its handle when the zip is corrupt.
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
                 meta = json.loads(str(npz["meta"]))
+                _check_format(meta, path)
                 arrays = {k: (npz[k].astype(np.float64) if k in npz.files else None) for k in ("W1", "b1", "W2", "b2")}
     except FileNotFoundError:
         raise SettingError("weights", str(path), "no such file") from None
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise SettingError("weights", str(path), f"is not a readable weights file ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SettingError("weights", str(path), f"is not a {FORMAT} file")
-    if meta.get("version") != VERSION:
-        raise SettingError("weights", str(path),
-                           f"has format version {meta.get('version')!r}; this app reads {VERSION}")
     params = _params_from(arrays, path)
     config = None
     if meta.get("config"):
@@ -93,6 +91,14 @@ def load_weights(path) -> WeightsFile:
                                f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
     return WeightsFile(params, config, meta.get("dataset") or None, int(meta.get("epochs", 0)),
                        int(meta.get("updates", 0)), dict(meta.get("metrics") or {}))
+
+
+def _check_format(meta, path: Path) -> None:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise SettingError("weights", str(path), f"is not a {FORMAT} file")
+    if meta.get("version") != VERSION:
+        raise SettingError("weights", str(path),
+                           f"has format version {meta.get('version')!r}; this app reads {VERSION}")
 
 
 def _params_from(arrays: dict, path: Path) -> Params:

@@ -128,8 +128,8 @@ def test_divergence_stops_and_keeps_last_finite_weights(path):
     last = trainer.last_update()
     np.testing.assert_array_equal(last.theta_before + last.delta, trainer.params.theta)
     # the next update would not be finite
-    record = explain(trainer.params, load_dataset("xor").X[[trainer.position]], load_dataset("xor").y[[trainer.position]],
-                     trainer.spec, 10.0)
+    xor = load_dataset("xor")
+    record = explain(trainer.params, xor.X[[trainer.position]], xor.y[[trainer.position]], trainer.spec, 10.0)
     assert not (np.isfinite(record["loss"]) and np.isfinite(trainer.params.theta + record["delta"]).all())
     assert trainer.run(5).updates == 0  # stays stopped
 
@@ -192,7 +192,7 @@ def test_trainer_history_halves_resolution_when_full(path):
 
 
 def test_bce_needs_targets_in_unit_interval():
-    with pytest.raises(SettingError, match="loss = 'bce'.*between 0 and 1"):
+    with pytest.raises(SettingError, match=r"loss = 'bce'.*between 0 and 1"):
         Trainer(_config("full", 1), load_dataset("single_point"))
 
 
