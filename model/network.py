@@ -134,6 +134,7 @@ class Workspace:
         self.m = m
         self.z1, self.a1, self.dz1, self.der = (np.empty((m, h)) for _ in range(4))
         self.z2, self.p = np.empty((m, 1)), np.empty((m, 1))
+        self.ones = np.ones(m)  # summing a batch as ones @ values is several times faster than sum(axis=0)
         self.dz2, self.scratch, self.sample_loss = np.empty((m, 1)), np.empty((m, 1)), np.empty((m, 1))
         size = param_count(n_inputs, n_hidden)
         self.delta, self.candidate = np.empty(size), np.empty(size)
@@ -142,10 +143,12 @@ class Workspace:
 def forward(params: Params, X: np.ndarray, ws: Workspace, spec: NetworkSpec) -> None:
     """Fill ws.z1 = X W1 + b1, ws.a1 = f(z1), ws.z2 = a1 W2 + b2 and ws.p = g(z2) for the rows of X."""
     np.matmul(X, params.W1, out=ws.z1)
-    ws.z1 += params.b1
+    if spec.bias:  # disabled biases are 0: skip adding them
+        ws.z1 += params.b1
     spec.activation.output(ws.z1, ws.a1)
     np.matmul(ws.a1, params.W2, out=ws.z2)
-    ws.z2 += params.b2
+    if spec.bias:
+        ws.z2 += params.b2
     spec.output.output(ws.z2, ws.p)
 
 
@@ -170,8 +173,8 @@ def backward(params: Params, X: np.ndarray, y: np.ndarray, ws: Workspace, spec: 
     ws.dz1 *= ws.der
     np.matmul(X.T, ws.dz1, out=grad.W1)
     if spec.bias:
-        np.sum(ws.dz2, axis=0, out=grad.b2)
-        np.sum(ws.dz1, axis=0, out=grad.b1)
+        np.matmul(ws.ones, ws.dz2, out=grad.b2)
+        np.matmul(ws.ones, ws.dz1, out=grad.b1)
     else:
         grad.b1[...] = 0.0
         grad.b2[...] = 0.0

@@ -42,8 +42,13 @@ from model.network import (
     predict,
 )
 
-SAMPLE_MODES = ("sample", "random_sample")
-CHUNK_UPDATES = 16384  # updates per compiled call: long enough to amortise the call, short enough to stop quickly
+DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order each epoch
+# A chunk of updates is one compiled call: long enough to amortise the call and the bookkeeping, short
+# enough (a few ms) that a stop request or a time limit is served at once.
+CHUNK_WORK = 4_000_000  # samples x parameters
+MAX_CHUNK_UPDATES = 16384
+# The compiled loop runs one core; for batches this large NumPy's vectorised phases (and BLAS) are faster.
+KERNEL_MAX_BATCH_WORK = 4096  # batch size x hidden units
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,13 @@ class Trainer:
         self.epoch = 0  # completed epochs
         self.updates = 0  # applied updates
         self.position = 0  # updates made in the current, unfinished epoch
-        self.order = np.arange(n, dtype=np.int64)  # sample order of the current epoch
+        self._in_order = np.arange(n, dtype=np.int64)
+        self.order = self._in_order  # sample order of the current epoch
+        # where each update's batch begins and ends inside an epoch's order
+        batch = {"full": n, "minibatch": config.batch_size}.get(config.mode, 1)
+        self._bounds = np.minimum(np.arange(0, n + batch, batch), n)[: -(-n // batch) + 1].astype(np.int64)
+        self._chunk_updates = max(1, min(MAX_CHUNK_UPDATES, CHUNK_WORK // (size * batch)))
+        self._kernel_suits = batch * config.hidden <= KERNEL_MAX_BATCH_WORK
         self._carry = np.zeros(5)  # current epoch's sums: loss, samples, correct, squared residual, total
         self.history = History(size)
         self.diverged: Divergence | None = None
@@ -139,6 +150,7 @@ class Trainer:
         self._batch_x: dict[int, np.ndarray] = {}
         # (y - mean y)^2 per training sample: R^2's denominator, summed over the samples actually seen
         self._sstot = ((dataset.y - dataset.y.mean()) ** 2).ravel()
+        self._sstot_sum = float(np.add.reduceat(self._sstot, [0])[0])  # summed as _batch_totals sums
         self._classification = dataset.task == "classification"
 
     # --- settings that change without a reset -------------------------------------------------------
@@ -168,8 +180,8 @@ class Trainer:
     def run(self, epochs: int, target_loss: float | None = None, should_stop=None,
             max_seconds: float | None = None) -> RunResult:
         """Train ``epochs`` more epochs (finishing the current one first), stopping early when an epoch's
-        train loss is <= target_loss, when should_stop() is true (checked between chunks of at most
-        CHUNK_UPDATES updates or every batched update), after max_seconds, or on divergence."""
+        train loss is <= target_loss, when should_stop() is true (checked between chunks of a few
+        milliseconds' work), after max_seconds, or on divergence."""
         n_updates = max(0, epochs) * self.updates_per_epoch - self.position if epochs > 0 else 0
         return self._advance(n_updates, target_loss, should_stop, max_seconds)
 
@@ -189,10 +201,7 @@ class Trainer:
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped_by = "time"
                     break
-                if self.config.mode in SAMPLE_MODES:
-                    done, reached = self._sample_chunk(min(remaining, CHUNK_UPDATES), target)
-                else:
-                    done, reached = self._batch_update(target)
+                done, reached = self._chunk(min(remaining, self._chunk_updates), target)
                 remaining -= done
                 if self.diverged:
                     stopped_by = "diverged"
@@ -202,115 +211,111 @@ class Trainer:
                     break
         return RunResult(self.epoch - start_epoch, self.updates - start_updates, stopped_by)
 
-    # --- one-sample updates (compiled when the kernel is ready) ---------------------------------------
-    def _sample_chunk(self, count: int, target: float) -> tuple[int, bool]:
-        compiled = kernel.ready()
-        if compiled is None:
-            # The NumPy path closes each epoch in Python, so it stops at the epoch's end for the target check.
-            count = min(count, self.updates_per_epoch - self.position)
-        idx, state_before, starts = self._sample_indices(count)
-        d, h, spec, cfg = self.params.n_inputs, self.params.n_hidden, self.spec, self.config
-        loss_out, pred_out = np.empty(count), np.empty(count)
-        n_rows = (self.position + count) // self.updates_per_epoch
-        rows = np.empty((n_rows, self.params.theta.size))
+    # --- a chunk of updates ---------------------------------------------------------------------------
+    def _chunk(self, count: int, target: float) -> tuple[int, bool]:
+        """Make up to ``count`` updates: compiled when the kernel is ready and the batches are small, else
+        with the NumPy phases (the two agree to 1e-12).
+        Returns (updates applied, whether an epoch reached the target loss)."""
+        idx, starts, rng_before, epoch_offsets = self._plan(count)
+        loss_out, pred_out = np.empty(count), np.empty(len(idx))
+        rows = np.empty(((self.position + count) // self.updates_per_epoch, self.params.theta.size))
+        compiled = kernel.ready() if self._kernel_suits else None
         if compiled is not None:
+            spec, cfg = self.spec, self.config
             done, status = compiled(
-                self.dataset.X, self.dataset.y, idx, self.params.theta, d, h, spec.activation.code,
-                spec.output.code, spec.loss.code, spec.bias, cfg.lr, cfg.l2, self.position,
-                self.updates_per_epoch, self._carry[0], target, loss_out, pred_out, rows,
-                self._last[1], self._last[2], self._last[0], self._kernel_grad, self._kernel_delta)
-            done, diverged, reached = int(done), status == kernel.DIVERGED, status == kernel.TARGET_REACHED
+                self.dataset.X, self.dataset.y, idx, starts, self.params.theta, self.params.n_inputs,
+                self.params.n_hidden, spec.activation.code, spec.output.code, spec.loss.code, spec.bias, cfg.lr,
+                cfg.l2, self.position, self.updates_per_epoch, self.n_samples, self._carry[0], target, loss_out,
+                pred_out, rows, self._last[1], self._last[2], self._last[0], self._kernel_grad, self._kernel_delta)
+            done = int(done)
         else:
-            done, diverged = self._numpy_sample_updates(idx, loss_out, pred_out, rows)
-            reached = False
-        if reached and state_before is not None:
+            done, status = self._numpy_updates(idx, starts, target, loss_out, pred_out, rows)
+        reached = status == kernel.TARGET_REACHED
+        if reached and rng_before is not None:
             # Stopped at an epoch's end: draw again only the orders of the epochs that were begun.
-            self.rng.set_state(state_before)
-            for _ in (start for start in starts if start < done):
-                self._draw_random_order()
+            self.rng.set_state(rng_before)
+            self._draw_orders(sum(1 for offset in epoch_offsets if offset < done))
         if done:
-            self._last_samples = idx[done - 1 : done].copy()
-            self._last_loss = float(loss_out[done - 1])
-            self._last_pred = pred_out[done - 1 : done]
-            self._last_lr = cfg.lr
-        ys = self.dataset.y[idx[:done], 0]
-        self._account(loss_out[:done], np.ones(done), pred_out[:done], ys, self._sstot[idx[:done]], rows)
-        if diverged:
+            last = slice(starts[done - 1], starts[done])
+            self._last_samples = idx[last].copy()
+            self._last_pred = pred_out[last]
+            self._last_loss = float(loss_out[done - 1]) / (starts[done] - starts[done - 1])
+            self._last_lr = self.config.lr
+        self._account(loss_out[:done], idx, starts[: done + 1], pred_out, rows)
+        if status == kernel.DIVERGED:
             self._diverge()
-        elif compiled is None and self.position == 0 and self.last_epoch is not None:
-            reached = self.last_epoch["train_loss"] <= target
         return done, reached
 
-    def _numpy_sample_updates(self, idx, loss_out, pred_out, rows) -> tuple[int, bool]:
-        ws = self._workspace(1)
+    def _numpy_updates(self, idx, starts, target, loss_out, pred_out, rows) -> tuple[int, int]:
+        """The same contract as the compiled loop (model/kernel.py), with the NumPy phases."""
         X, y, spec = self.dataset.X, self.dataset.y, self.spec
-        row = 0
-        for k, i in enumerate(idx):
-            x, t = X[i : i + 1], y[i : i + 1]
-            forward(self.params, x, ws, spec)
-            loss_out[k] = loss_value(ws, t, spec)
-            pred_out[k] = ws.p[0, 0]
-            if not math.isfinite(loss_out[k]):
-                return k, True
-            backward(self.params, x, t, ws, spec, self._grad)
+        epoch_loss, row = self._carry[0], 0
+        for u in range(len(starts) - 1):
+            lo, hi = starts[u], starts[u + 1]
+            if hi - lo == self.n_samples and self.config.mode == "full":
+                xb, yb = X, y  # the whole set in order: no copy
+            else:
+                xb = np.take(X, idx[lo:hi], axis=0, out=self._batch_buffer(hi - lo))
+                yb = y[idx[lo:hi]]
+            ws = self._workspace(hi - lo)
+            forward(self.params, xb, ws, spec)
+            loss_out[u] = loss_value(ws, yb, spec)
+            pred_out[lo:hi] = ws.p[:, 0]
+            if not math.isfinite(loss_out[u]):
+                return u, kernel.DIVERGED
+            backward(self.params, xb, yb, ws, spec, self._grad)
             if not self._apply(ws):
-                return k, True
-            if (self.position + k + 1) % self.updates_per_epoch == 0:
+                return u, kernel.DIVERGED
+            epoch_loss += loss_out[u]
+            if (self.position + u + 1) % self.updates_per_epoch == 0:
                 rows[row] = self.params.theta
                 row += 1
-        return len(idx), False
+                if epoch_loss / self.n_samples <= target:
+                    return u + 1, kernel.TARGET_REACHED
+                epoch_loss = 0.0
+        return len(starts) - 1, kernel.DONE
 
-    def _sample_indices(self, count: int):
-        """The sample index of each of the next ``count`` updates, drawing each new epoch's order."""
-        idx = np.empty(count, dtype=np.int64)
-        state_before = self.rng.get_state() if self.config.mode == "random_sample" else None
-        starts, filled, position = [], 0, self.position
-        while filled < count:
-            if position == 0:
-                starts.append(filled)
-                if self.config.mode == "random_sample":
-                    self._draw_random_order()
-            take = min(count - filled, self.n_samples - position)
-            idx[filled : filled + take] = self.order[position : position + take]
-            filled += take
-            position = (position + take) % self.n_samples
-        return idx, state_before, starts
+    def _plan(self, count: int):
+        """Sample indices and batch boundaries of the next ``count`` updates.
 
-    def _draw_random_order(self) -> None:
-        self.order = self.rng.randint(0, self.n_samples, size=self.n_samples).astype(np.int64)
+        Every mode's epoch is one ordering of n sample indices cut into batches at self._bounds; orders are
+        drawn for the epochs that begin in this chunk. Returns (idx, starts, rng state before any draw,
+        update offsets at which epochs begin)."""
+        upe, n, bounds = self.updates_per_epoch, self.n_samples, self._bounds
+        position = self.position
+        first = 0 if position == 0 else min(count, upe - position)  # updates left in the epoch under way
+        whole, tail = divmod(count - first, upe)
+        new_epochs = whole + (1 if tail else 0)
+        rng_before = self.rng.get_state() if new_epochs and self.config.mode in DRAWING_MODES else None
+        orders = self._draw_orders(new_epochs)
+        idx_parts = [self.order[bounds[position] : bounds[position + first]]] if first else []
+        start_parts = [bounds[position : position + first] - bounds[position]] if first else []
+        offset = bounds[position + first] - bounds[position] if first else 0
+        if whole:
+            idx_parts.append(orders[:whole].ravel())
+            start_parts.append((bounds[:-1][None, :] + (offset + n * np.arange(whole))[:, None]).ravel())
+            offset += whole * n
+        if tail:
+            idx_parts.append(orders[whole, : bounds[tail]])
+            start_parts.append(bounds[:tail] + offset)
+            offset += bounds[tail]
+        idx = np.concatenate(idx_parts) if len(idx_parts) > 1 else idx_parts[0]
+        starts = np.concatenate([*start_parts, [offset]]).astype(np.int64)
+        epoch_offsets = [first + e * upe for e in range(new_epochs)]
+        return np.ascontiguousarray(idx, dtype=np.int64), starts, rng_before, epoch_offsets
 
-    # --- batched updates (minibatch, full) ------------------------------------------------------------
-    def _batch_update(self, target: float) -> tuple[int, bool]:
-        X, y = self.dataset.X, self.dataset.y
-        if self.config.mode == "full":
-            idx, xb, yb = None, X, y
+    def _draw_orders(self, epochs: int) -> np.ndarray:
+        """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order."""
+        n, mode = self.n_samples, self.config.mode
+        if mode == "random_sample":  # one draw of epochs * n equals epochs draws of n, in order
+            orders = self.rng.randint(0, n, size=(epochs, n)).astype(np.int64)
+        elif mode == "minibatch":
+            orders = np.array([self.rng.permutation(n) for _ in range(epochs)], dtype=np.int64).reshape(epochs, n)
         else:
-            if self.position == 0:
-                self.order = self.rng.permutation(self.n_samples).astype(np.int64)
-            b = self.config.batch_size
-            idx = self.order[self.position * b : (self.position + 1) * b]
-            xb = np.take(X, idx, axis=0, out=self._batch_buffer(len(idx)))
-            yb = y[idx]
-        ws = self._workspace(len(xb))
-        forward(self.params, xb, ws, self.spec)
-        loss_sum = loss_value(ws, yb, self.spec)
-        if not math.isfinite(loss_sum):
-            self._diverge()
-            return 0, False
-        backward(self.params, xb, yb, ws, self.spec, self._grad)
-        if not self._apply(ws):
-            self._diverge()
-            return 0, False
-        self._last_lr = self.config.lr
-        self._last_samples = idx.copy() if idx is not None else None
-        self._last_loss = loss_sum / len(xb)
-        self._last_pred = ws.p[:, 0]
-        closes = self.position + 1 == self.updates_per_epoch
-        rows = self.params.theta[None, :].copy() if closes else np.empty((0, self.params.theta.size))
-        sstot = self._sstot if idx is None else self._sstot[idx]
-        self._account(np.array([loss_sum]), np.array([len(xb)]), ws.p[:, 0], yb[:, 0], sstot, rows, batched=True)
-        reached = closes and self.last_epoch["train_loss"] <= target
-        return 1, reached
+            orders = np.broadcast_to(self._in_order, (epochs, n))
+        if epochs:
+            self.order = orders[-1]
+        return orders
 
     def _apply(self, ws: Workspace) -> bool:
         """Apply self._grad; on success keep theta before, grad and change as the last update's."""
@@ -333,23 +338,15 @@ class Trainer:
         return self._workspaces[m]
 
     # --- epoch bookkeeping ----------------------------------------------------------------------------
-    def _account(self, loss_sums, counts, preds, targets, sstot, rows, batched=False) -> None:
-        """Add ``len(loss_sums)`` applied updates; close the epochs among them (one row of ``rows`` each)."""
+    def _account(self, loss_sums, idx, starts, preds, rows) -> None:
+        """Add the applied updates (their batches are idx[starts[u]:starts[u + 1]]) to the epoch totals and
+        close the epochs that ended among them (one row of ``rows`` each)."""
         n = len(loss_sums)
         if n == 0:
             return
-        per_update = np.zeros((n, 5))
+        per_update = np.empty((n, 5))
         per_update[:, 0] = loss_sums
-        per_update[:, 1] = counts
-        if batched:  # one update over many samples: reduce them to that update's totals
-            per_update[0, 2] = self._correct(preds, targets).sum() if self._classification else 0.0
-            per_update[0, 3] = np.square(preds - targets).sum()
-            per_update[0, 4] = np.sum(sstot)
-        else:
-            if self._classification:
-                per_update[:, 2] = self._correct(preds, targets)
-            per_update[:, 3] = np.square(preds - targets)
-            per_update[:, 4] = sstot
+        per_update[:, 1:] = self._batch_totals(idx[: starts[-1]], starts, preds[: starts[-1]])
         # Epoch sums are strict left-to-right sums from 0 (np.add.accumulate), so they are the same to the
         # last bit however the epoch's updates were split across calls.
         per_epoch = self.updates_per_epoch
@@ -367,9 +364,28 @@ class Trainer:
         self.updates += n
         self.position = (self.position + n) % per_epoch
 
-    @staticmethod
-    def _correct(preds, targets) -> np.ndarray:
-        return ((preds >= 0.5) == (targets >= 0.5)).astype(np.float64)
+    def _batch_totals(self, seen, starts, preds) -> np.ndarray:
+        """Per update: samples, correct predictions, squared residuals and (y - mean y)^2, summed over its batch.
+
+        Sums use np.add.reduceat on contiguous rows, whose order does not depend on how the updates were
+        grouped into calls, so the epoch totals are the same to the last bit however the work was split."""
+        if len(starts) == 2 and len(seen) == self.n_samples and self.config.mode == "full":
+            # one whole-set update (large full batches take this path): a few reductions, no per-sample table
+            targets = self.dataset.y[:, 0]
+            residual = preds - targets
+            correct = np.count_nonzero((preds >= 0.5) == (targets >= 0.5)) if self._classification else 0
+            ssres = np.add.reduceat(residual * residual, [0])[0]
+            return np.array([[len(seen), correct, ssres, self._sstot_sum]])
+        per_sample = np.zeros((4, len(seen)))
+        per_sample[0] = 1.0
+        targets = self.dataset.y[seen, 0]
+        if self._classification:
+            per_sample[1] = (preds >= 0.5) == (targets >= 0.5)
+        per_sample[2] = np.square(preds - targets)
+        per_sample[3] = self._sstot[seen]
+        if len(seen) == len(starts) - 1:  # one sample per update
+            return per_sample.T
+        return np.add.reduceat(per_sample, starts[:-1], axis=1).T
 
     def _close_epochs(self, sums: np.ndarray, rows: np.ndarray) -> None:
         k = len(sums)

@@ -91,13 +91,13 @@ def _run(config, dataset, epochs, use_kernel, monkeypatch):
 
 
 @pytest.mark.parametrize(("activation", "output", "loss"), COMBINATIONS)
-@pytest.mark.parametrize("mode", ["sample", "random_sample"])
+@pytest.mark.parametrize("mode", ["sample", "random_sample", "minibatch", "full"])
 def test_compiled_loop_equals_numpy_path(compiled, monkeypatch, activation, output, loss, mode):
     X, y = _problem(seed=5, n=7)
     X_test, y_test = _problem(seed=6, n=3)
     dataset = make_dataset("t", X, y, X_test, y_test)
     config = TrainConfig(hidden=5, activation=activation, output=output, loss=loss, lr=0.05, mode=mode,
-                         init="xavier", l2=0.01, seed=11)
+                         batch_size=3, init="xavier", l2=0.01, seed=11)
     plain = _run(config, dataset, 30, False, monkeypatch)
     fast = _run(config, dataset, 30, True, monkeypatch)
     np.testing.assert_allclose(fast.params.theta, plain.params.theta, rtol=0, atol=1e-12)

@@ -44,9 +44,18 @@ def _same(a: Trainer, b: Trainer):
     np.testing.assert_array_equal(a.rng.get_state()[1], b.rng.get_state()[1])
 
 
+def _regression():
+    return product(n=9, n_test=4, seed=2)
+
+
 @pytest.mark.parametrize(("mode", "batch_size"), MODES)
-def test_single_updates_equal_one_run(path, mode, batch_size):
-    whole, stepped, mixed = (Trainer(_config(mode, batch_size), _dataset()) for _ in range(3))
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_single_updates_equal_one_run(path, mode, batch_size, task):
+    if task == "classification":
+        make = lambda: Trainer(_config(mode, batch_size), _dataset())  # noqa: E731
+    else:
+        make = lambda: Trainer(_config(mode, batch_size, output="linear", loss="squared", lr=0.05), _regression())  # noqa: E731
+    whole, stepped, mixed = (make() for _ in range(3))
     whole.run(9)
     for _ in range(9 * stepped.updates_per_epoch):
         stepped.step_update()
