@@ -126,7 +126,7 @@ class Workspace:
     """Buffers for one batch size, allocated once and reused by every update of that size.
 
     Reusing them matters: fresh large arrays every step are handed back to the OS and page-faulted in
-    again, which made a 100,000-sample epoch several times slower (bench/engine.py shows it).
+    again; bench/engine.py measures it (here: a 100,000-sample epoch 1.3x, a 100x100 grid pass 2x slower).
     """
 
     def __init__(self, m: int, n_inputs: int, n_hidden: int):
