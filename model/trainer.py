@@ -299,10 +299,10 @@ class Trainer:
             idx_parts.append(orders[whole, : bounds[tail]])
             start_parts.append(bounds[:tail] + offset)
             offset += bounds[tail]
-        idx = np.concatenate(idx_parts) if len(idx_parts) > 1 else idx_parts[0]
+        idx = np.concatenate(idx_parts).astype(np.int64, copy=False)  # a new, writable array, as the kernel expects
         starts = np.concatenate([*start_parts, [offset]]).astype(np.int64)
         epoch_offsets = [first + e * upe for e in range(new_epochs)]
-        return np.ascontiguousarray(idx, dtype=np.int64), starts, rng_before, epoch_offsets
+        return idx, starts, rng_before, epoch_offsets
 
     def _draw_orders(self, epochs: int) -> np.ndarray:
         """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order."""

@@ -110,3 +110,15 @@ def test_compiled_loop_equals_numpy_path(compiled, monkeypatch, activation, outp
     for field in ("theta_before", "grad", "delta", "prediction"):
         np.testing.assert_allclose(getattr(rb, field), getattr(ra, field), rtol=0, atol=1e-12)
     np.testing.assert_array_equal(ra.samples, rb.samples)
+
+
+def test_training_never_compiles_a_second_signature(compiled):
+    # A new argument type (a read-only array, another int type) would compile again inside a training run.
+    from model.datasets import load_dataset
+    from model.presets import PRESETS
+
+    for preset in PRESETS.values():
+        trainer = Trainer(preset.config, load_dataset(preset.dataset))
+        trainer.run(2)
+        trainer.step_update()
+    assert len(compiled.signatures) == 1
