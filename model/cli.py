@@ -141,7 +141,8 @@ def _train(args) -> int:
     result = summarize(trainer, args)
     if args.export:
         save_weights(args.export, trainer.params, trainer.config, dataset=dataset.name, epochs=trainer.epoch,
-                     updates=trainer.updates, metrics=_metrics(result))
+                     updates=trainer.updates, metrics=_metrics(result), input_mean=dataset.input_mean,
+                     input_std=dataset.input_std)
     if args.json:
         print(json.dumps(result))
     else:
@@ -245,6 +246,8 @@ def _predict(args) -> int:
     if len(args.inputs) != params.n_inputs:
         raise SettingError("inputs", " ".join(f"{x:g}" for x in args.inputs),
                            f"the network takes {params.n_inputs} values, got {len(args.inputs)}")
-    output = predict(params, np.array([args.inputs]), NetworkSpec.from_config(loaded.config))
+    # A network trained on standardised inputs takes raw ones here: the file carries the scaling.
+    x = loaded.scale_inputs(np.array([args.inputs]))
+    output = predict(params, x, NetworkSpec.from_config(loaded.config))
     print(_num(float(output[0, 0])))
     return EXIT_OK

@@ -35,10 +35,17 @@ class WeightsFile:
     epochs: int
     updates: int
     metrics: dict
+    # The standardisation the network was trained behind (CSV with standardize): x_used = (x - mean) / std.
+    input_mean: np.ndarray | None = None
+    input_std: np.ndarray | None = None
+
+    def scale_inputs(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        return X if self.input_mean is None else (X - self.input_mean) / self.input_std
 
 
 def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = "", epochs: int = 0,
-                 updates: int = 0, metrics: dict | None = None) -> Path:
+                 updates: int = 0, metrics: dict | None = None, input_mean=None, input_std=None) -> Path:
     path = Path(path)
     _check_suffix(path)
     meta = {
@@ -49,8 +56,13 @@ def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = ""
     arrays = {"W1": params.W1, "W2": params.W2}
     if config.bias:
         arrays.update(b1=params.b1, b2=params.b2)
+    if input_mean is not None:
+        arrays.update(input_mean=np.asarray(input_mean, dtype=np.float64),
+                      input_std=np.asarray(input_std, dtype=np.float64))
     if path.suffix == ".json":
         meta["weights"] = {name: arrays[name].tolist() if name in arrays else None for name in ("W1", "b1", "W2", "b2")}
+        meta["input_scaling"] = ({"mean": arrays["input_mean"].tolist(), "std": arrays["input_std"].tolist()}
+                                 if input_mean is not None else None)
         data = (json.dumps(meta, indent=1) + "\n").encode()
     else:
         buffer = io.BytesIO()
@@ -72,12 +84,16 @@ def load_weights(path) -> WeightsFile:
                 raise ValueError("no 'weights' object")
             arrays = {k: (None if weights.get(k) is None else np.array(weights[k], dtype=np.float64))
                       for k in ("W1", "b1", "W2", "b2")}
+            scaling = meta.get("input_scaling") or {}
+            arrays["input_mean"], arrays["input_std"] = (
+                None if scaling.get(k) is None else np.array(scaling[k], dtype=np.float64) for k in ("mean", "std"))
         else:
             # Open the file ourselves: np.load leaks its handle when the zip is corrupt.
             with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
                 meta = json.loads(str(npz["meta"]))
                 _check_format(meta, path)
-                arrays = {k: (npz[k].astype(np.float64) if k in npz.files else None) for k in ("W1", "b1", "W2", "b2")}
+                arrays = {k: (npz[k].astype(np.float64) if k in npz.files else None)
+                          for k in ("W1", "b1", "W2", "b2", "input_mean", "input_std")}
     except FileNotFoundError:
         raise SettingError("weights", str(path), "no such file") from None
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
@@ -89,8 +105,19 @@ def load_weights(path) -> WeightsFile:
         if config.hidden != params.n_hidden:
             raise SettingError("weights", str(path),
                                f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
+    mean, std = _input_scaling(arrays, params.n_inputs, path)
     return WeightsFile(params, config, meta.get("dataset") or None, int(meta.get("epochs", 0)),
-                       int(meta.get("updates", 0)), dict(meta.get("metrics") or {}))
+                       int(meta.get("updates", 0)), dict(meta.get("metrics") or {}), mean, std)
+
+
+def _input_scaling(arrays: dict, d: int, path: Path):
+    mean, std = arrays.get("input_mean"), arrays.get("input_std")
+    if mean is None and std is None:
+        return None, None
+    if mean is None or std is None or mean.shape != (d,) or std.shape != (d,) or not (std > 0).all():
+        raise SettingError("weights input_scaling", str(path),
+                           f"needs a mean and a positive std for each of {d} inputs")
+    return mean, std
 
 
 def _check_format(meta, path: Path) -> None:

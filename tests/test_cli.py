@@ -144,3 +144,20 @@ def test_divergence_exits_3_and_exports_last_finite_weights(tmp_path):
     with np.load(path) as saved:
         assert np.isfinite(saved["W1"]).all() and np.isfinite(saved["W2"]).all()
         np.testing.assert_array_equal(saved["W1"], result["weights"]["W1"])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_standardised_csv_weights_predict_from_raw_inputs(tmp_path, suffix):
+    rng = np.random.RandomState(1)
+    X = rng.uniform([100, -5], [300, 5], (60, 2))
+    (tmp_path / "d.csv").write_text("\n".join(f"{a},{b},{a / 100 + b}" for a, b in X) + "\n")
+    path = tmp_path / f"w{suffix}"
+    run = cli("train", "--csv", str(tmp_path / "d.csv"), "--standardize", "--epochs", "50", "--export", str(path),
+              "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    raw = [250.0, 1.5]
+    expected = _forward(result["weights"], result["config"], (np.array(raw) - mean) / std)[0]
+    out = cli("predict", "--weights", str(path), *map(str, raw))
+    assert float(out.stdout) == pytest.approx(expected, rel=1e-9)
