@@ -58,8 +58,9 @@ class History:
             column[n:] = np.nan
         self.count = n
 
-    def view(self, param_columns: slice | None = None) -> dict[str, np.ndarray]:
-        """Copies of the filled rows: "epoch", the COLUMNS and "params" (rows x n_params, or the columns asked)."""
+    def view(self, param_columns: slice | np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Copies of the filled rows: "epoch", the COLUMNS and "params" (rows x n_params, or the columns asked:
+        a slice or an index array into theta)."""
         params = self.params[: self.count]
         if param_columns is not None:
             params = params[:, param_columns]

@@ -47,8 +47,11 @@ DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order
 # enough (a few ms) that a stop request or a time limit is served at once.
 CHUNK_WORK = 4_000_000  # samples x parameters
 MAX_CHUNK_UPDATES = 16384
-# The compiled loop runs one core; for batches this large NumPy's vectorised phases (and BLAS) are faster.
+# The compiled loop runs one core; headless, NumPy's vectorised phases (and BLAS) are faster for batches
+# this large. A window raises Trainer.compiled_batch_limit: the compiled loop runs without the GIL, so the
+# GUI thread can paint while it trains.
 KERNEL_MAX_BATCH_WORK = 4096  # batch size x hidden units
+NUMPY_CHUNK_WORK = 100_000  # the NumPy path costs ~30 us an update: chunks of a few ms there too
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,10 @@ class Trainer:
         # where each update's batch begins and ends inside an epoch's order
         batch = {"full": n, "minibatch": config.batch_size}.get(config.mode, 1)
         self._bounds = np.minimum(np.arange(0, n + batch, batch), n)[: -(-n // batch) + 1].astype(np.int64)
+        self._batch_work = batch * config.hidden
         self._chunk_updates = max(1, min(MAX_CHUNK_UPDATES, CHUNK_WORK // (size * batch)))
-        self._kernel_suits = batch * config.hidden <= KERNEL_MAX_BATCH_WORK
+        self._numpy_chunk_updates = max(1, min(MAX_CHUNK_UPDATES, NUMPY_CHUNK_WORK // (size * batch)))
+        self.compiled_batch_limit: float = KERNEL_MAX_BATCH_WORK  # use the compiled loop up to this batch x hidden
         self._carry = np.zeros(5)  # current epoch's sums: loss, samples, correct, squared residual, total
         self.history = History(size)
         self.diverged: Divergence | None = None
@@ -201,7 +206,9 @@ class Trainer:
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped_by = "time"
                     break
-                done, reached = self._chunk(min(remaining, self._chunk_updates), target)
+                compiled = kernel.ready() if self._batch_work <= self.compiled_batch_limit else None
+                limit = self._chunk_updates if compiled is not None else self._numpy_chunk_updates
+                done, reached = self._chunk(min(remaining, limit), target, compiled)
                 remaining -= done
                 if self.diverged:
                     stopped_by = "diverged"
@@ -212,14 +219,13 @@ class Trainer:
         return RunResult(self.epoch - start_epoch, self.updates - start_updates, stopped_by)
 
     # --- a chunk of updates ---------------------------------------------------------------------------
-    def _chunk(self, count: int, target: float) -> tuple[int, bool]:
+    def _chunk(self, count: int, target: float, compiled) -> tuple[int, bool]:
         """Make up to ``count`` updates: compiled when the kernel is ready and the batches are small, else
         with the NumPy phases (the two agree to 1e-12).
         Returns (updates applied, whether an epoch reached the target loss)."""
         idx, starts, rng_before, epoch_offsets = self._plan(count)
         loss_out, pred_out = np.empty(count), np.empty(len(idx))
         rows = np.empty(((self.position + count) // self.updates_per_epoch, self.params.theta.size))
-        compiled = kernel.ready() if self._kernel_suits else None
         if compiled is not None:
             spec, cfg = self.spec, self.config
             done, status = compiled(
@@ -416,8 +422,9 @@ class Trainer:
                             self._last[0].copy(),
                             self._last[1].copy(), self._last[2].copy())
 
-    def snapshot(self, param_columns: slice | None = None) -> Snapshot:
-        """Copies of the state; ``param_columns`` limits the parameter history to some of theta's entries."""
+    def snapshot(self, param_columns: slice | np.ndarray | None = None) -> Snapshot:
+        """Copies of the state; ``param_columns`` (a slice or index array) limits the parameter history to some
+        of theta's entries."""
         history = self.history.view(param_columns)
         for array in history.values():
             array.flags.writeable = False
