@@ -1,0 +1,124 @@
+"""The training worker and its controller, without the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gui.worker import MAX_SHOWN_PARAMS, TrainingController, choose_shown_params
+from model.datasets import load_dataset
+from model.network import param_names
+from model.presets import PRESETS
+from model.trainer import Trainer
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def controller(qtbot):
+    made = TrainingController()
+    yield made
+    assert made.shutdown()
+    assert made._thread.isFinished()
+
+
+def xor_trainer(**changes) -> Trainer:
+    preset = PRESETS["notebook_001"]
+    return Trainer(preset.config.replace(**changes), load_dataset(preset.dataset))
+
+
+def newest(qtbot, controller, condition):
+    found = []
+
+    def check():
+        frame = controller.latest_frame()
+        assert frame is not None and condition(frame)
+        found.append(frame)
+
+    qtbot.waitUntil(check, timeout=TIMEOUT)
+    return found[-1]
+
+
+def test_a_new_trainer_is_published_with_its_network_number(qtbot, controller):
+    controller.set_trainer(xor_trainer(), 7)
+    frame = newest(qtbot, controller, lambda f: f.network == 7)
+    assert frame.snapshot.updates == 0 and not frame.running and frame.explanation is None
+    assert frame.names[0] == "w1_11" and frame.names[-1] == "b2"
+    assert not frame.snapshot.theta.flags.writeable  # an immutable copy
+
+
+def test_run_to_max_epochs_reports_why_it_stopped(qtbot, controller):
+    controller.set_trainer(xor_trainer(), 1)
+    controller.set_limits(300, None)
+    with qtbot.waitSignal(controller.run_stopped, timeout=TIMEOUT) as stopped:
+        controller.start()
+    assert stopped.args == ["max_epochs"] and not controller.running
+    frame = newest(qtbot, controller, lambda f: not f.running)
+    assert frame.snapshot.epoch == 300 and frame.explanation is not None  # explained once it stopped
+
+
+def test_pause_stops_within_a_slice_and_a_step_follows_it(qtbot, controller):
+    controller.set_trainer(xor_trainer(), 1)
+    controller.set_limits(10**9, None)
+    controller.start()
+    newest(qtbot, controller, lambda f: f.snapshot.epoch > 50)
+    controller.step_update()  # pauses first, then makes one update
+    assert not controller.running
+    paused = newest(qtbot, controller, lambda f: not f.running and f.explanation is not None)
+    qtbot.wait(100)
+    assert controller.latest_frame().snapshot.updates == paused.snapshot.updates  # nothing ran after it
+    record = paused.snapshot.last_update
+    np.testing.assert_array_equal(paused.snapshot.theta, record.theta_before + record.delta)
+
+
+def test_frames_of_an_older_network_carry_its_number(qtbot, controller):
+    controller.set_trainer(xor_trainer(), 1)
+    controller.set_limits(10**9, None)
+    controller.start()
+    controller.set_trainer(xor_trainer(hidden=3), 2)  # while running: the run stops, the new one is idle
+    frame = newest(qtbot, controller, lambda f: f.network == 2)
+    assert frame.snapshot.config.hidden == 3 and not controller.running
+
+
+def test_speed_limit_and_learning_rate_apply_while_running(qtbot, controller):
+    controller.set_trainer(xor_trainer(), 1)
+    controller.set_limits(10**9, None)
+    controller.set_speed(50)
+    controller.start()
+    for _ in range(30):  # pull frames as the window's timer does: the worker publishes when one was taken
+        qtbot.wait(20)
+        controller.latest_frame()
+    qtbot.wait(20)
+    epochs = controller.latest_frame().snapshot.epoch
+    assert 10 <= epochs <= 60
+    controller.set_learning_rate(0.05)
+    controller.set_speed(0)
+    newest(qtbot, controller, lambda f: f.snapshot.config.lr == 0.05 and f.snapshot.epoch > epochs + 1000)
+    controller.pause()
+
+
+def test_shutdown_while_running_joins_the_thread(qtbot):
+    controller = TrainingController()
+    controller.set_trainer(xor_trainer(), 1)
+    controller.set_limits(10**9, None)
+    controller.start()
+    newest(qtbot, controller, lambda f: f.snapshot.epoch > 100)
+    assert controller.shutdown()
+    assert controller._thread.isFinished()
+    assert controller.shutdown()  # twice is fine
+
+
+@pytest.mark.parametrize(("d", "h", "bias"), [(2, 4, True), (2, 4, False), (3, 2, True), (2, 1024, True),
+                                              (16, 1024, False)])
+def test_shown_parameters_are_whole_hidden_units_within_the_limit(d, h, bias):
+    names = param_names(d, h)
+    shown = choose_shown_params(names, d, h, bias)
+    assert len(shown.index) <= MAX_SHOWN_PARAMS
+    assert shown.names == tuple(names[i] for i in shown.index)
+    if not bias:
+        assert not any(name.startswith("b") for name in shown.names)
+    if len(names) <= MAX_SHOWN_PARAMS and bias:
+        assert len(shown.index) == len(names) and shown.caption == f"all {len(names)} parameters"
+    if h == 1024:
+        assert f"of {len(names)} parameters" in shown.caption
+        assert (shown.names[-1] == "b2") is bias
