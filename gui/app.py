@@ -1,0 +1,227 @@
+"""Start the window.
+
+    python main.py                                    open the window
+    python main.py --screenshot out.png [--preset NAME | --dataset NAME|FILE.csv] [--epochs N] [--size WxH]
+                                                      train N epochs, render the window offscreen, save a PNG
+
+Nothing heavy is imported before the display check, and numba compiles only after the window is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+PROGRAM = "perceptron-playground"
+# Libraries Qt's xcb plugin needs beyond libxcb itself, and the Debian packages that hold them. When one is
+# missing Qt's own message blames libxcb-cursor0 whatever it is, so we name the real one.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python main.py", description="Perceptron Playground: watch a small "
+                                     "neural network learn. (Training without a window: python main.py train --help)")
+    parser.add_argument("--screenshot", metavar="PNG", help="train, render the window offscreen, save it, exit")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--preset", metavar="NAME", help="start with a preset: notebook_000 ... notebook_004")
+    choice.add_argument("--dataset", metavar="NAME|CSV", help="start with a dataset (xor, and_or, product, "
+                        "single_point, two_points) or a CSV file")
+    parser.add_argument("--epochs", type=int, metavar="N", help="max epochs (with --screenshot: epochs to train)")
+    parser.add_argument("--size", default="1400x900", metavar="WxH", help="window size (default 1400x900)")
+    parser.add_argument("--train", action="store_true", help="start training at once")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
+    parser.add_argument("--report-startup", action="store_true", help=argparse.SUPPRESS)  # bench/gui.py
+    args = parser.parse_args(argv)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1400x900")
+    args.width, args.height = width, height
+    if args.epochs is not None and args.epochs < 0:
+        parser.error("--epochs must be 0 or more")
+    return args
+
+
+def display_problem() -> str | None:
+    """Why a window cannot open here, as one line saying what to do instead; None when it can."""
+    env = os.environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM", "xcb") not in ("xcb", ""):
+        return None
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY") and not env.get("QT_QPA_PLATFORM"):
+        return (f"{PROGRAM}: no display (DISPLAY and WAYLAND_DISPLAY are unset): run it under `xvfb-run python "
+                "main.py`, set QT_QPA_PLATFORM=offscreen, save a picture with `python main.py --screenshot out.png`, "
+                "or train without a window with `python main.py train`.")
+    if env.get("WAYLAND_DISPLAY") and not env.get("QT_QPA_PLATFORM"):
+        return None  # Qt picks Wayland first
+    missing = missing_xcb_packages()
+    if missing:
+        return (f"{PROGRAM}: Qt's X11 (xcb) plugin needs libraries that are missing: install them with "
+                f"`sudo apt-get install {' '.join(missing)}` (or run with QT_QPA_PLATFORM=offscreen).")
+    return None
+
+
+def missing_xcb_packages() -> list[str]:
+    """Debian packages of the xcb libraries that the dynamic linker's cache lacks ([] if it cannot tell)."""
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    if ldconfig is None:
+        return []
+    try:
+        cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if "libxcb.so.1" not in cache:  # the cache does not list X libraries at all: it cannot tell us anything
+        return []
+    return [package for library, package in XCB_LIBRARIES.items() if library not in cache]
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([PROGRAM])
+    app.setApplicationName("Perceptron Playground")
+    app.setOrganizationName("perceptron-playground")
+    from gui.main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        if not start_with(window, args):
+            return 2
+        if args.screenshot:
+            return take_screenshot(app, window, args)
+        return run_window(app, window, args)
+    finally:
+        close_window(app, window)
+
+
+def start_with(window, args) -> bool:
+    """Apply --preset / --dataset / --epochs; False (after saying why) if they cannot be used."""
+    from model.config import SettingError
+    from model.presets import PRESETS
+
+    try:
+        if args.preset:
+            if args.preset not in PRESETS:
+                raise SettingError("--preset", args.preset, f"must be one of {', '.join(sorted(PRESETS))}")
+            window.apply_preset(args.preset, confirm=False)
+        elif args.dataset:
+            if args.dataset.lower().endswith(".csv"):
+                if not window.open_csv(args.dataset, confirm=False):
+                    raise SettingError("--dataset", args.dataset, window.message_bar.label.text())
+            else:
+                from model.presets import DATASET_DEFAULTS
+
+                if args.dataset not in DATASET_DEFAULTS:
+                    raise SettingError("--dataset", args.dataset, "must be one of "
+                                       f"{', '.join(sorted(DATASET_DEFAULTS))} or a .csv file")
+                window.apply_dataset(args.dataset, confirm=False)
+    except SettingError as exc:
+        print(f"{PROGRAM}: {exc}", file=sys.stderr)
+        return False
+    if args.epochs is not None:
+        window.panel.max_epochs.setValue(max(1, args.epochs))
+    window.resize(args.width, args.height)
+    return True
+
+
+def take_screenshot(app, window, args) -> int:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window.show()
+    if args.epochs != 0 and window.start_training():
+        loop = QEventLoop()
+        window.controller.run_stopped.connect(loop.quit)
+        QTimer.singleShot(600_000, loop.quit)  # a safety net: a screenshot run never hangs
+        if window.controller.running:
+            loop.exec()
+    window.refresh()
+    app.processEvents()
+    if not window.grab().save(args.screenshot, "PNG"):
+        print(f"{PROGRAM}: cannot write {args.screenshot}", file=sys.stderr)
+        return 1
+    frame = window.drawn_frame()
+    epochs = frame.snapshot.epoch if frame else 0
+    print(f"saved {args.screenshot} ({window.width()}x{window.height()}, {epochs:,} epochs trained)")
+    return 0
+
+
+def run_window(app, window, args) -> int:
+    from PySide6.QtCore import QTimer
+
+    window.show()
+    QTimer.singleShot(0, start_background_work)  # runs once the window is on screen
+    if args.report_startup:
+        QTimer.singleShot(0, report_startup)
+    if args.train:
+        QTimer.singleShot(0, window.start_training)
+    if args.quit_after is not None:
+        QTimer.singleShot(int(args.quit_after * 1000), window.close)
+    # Qt's event loop keeps Python from seeing Ctrl+C: close the window on SIGINT, and wake Python
+    # regularly so the handler runs.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer()
+    wake.timeout.connect(_do_nothing)
+    wake.start(200)
+    code = app.exec()
+    wake.stop()
+    return code
+
+
+def _do_nothing() -> None:
+    pass
+
+
+def start_background_work() -> None:
+    """Once the window is on screen: compile the training kernel (in the background) and settle memory."""
+    from model import kernel
+
+    settle_after_start()
+    kernel.warm_up_in_background()
+
+
+def settle_after_start() -> None:
+    """Move everything made so far (Qt wrappers, pyqtgraph items, modules) out of the garbage collector's
+    sight: a full collection then looks only at new objects, which keeps its pauses of the event loop short."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def report_startup() -> None:
+    print(f"window shown at {time.time():.6f}", flush=True)
+
+
+def close_window(app, window) -> None:
+    """Close and delete the window while Qt and Python are both whole: a pyqtgraph view still alive while
+    the interpreter shuts down crashes it (exit 139)."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window.shutdown()  # stops and joins the training thread
+    window.close()
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()

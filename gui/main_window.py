@@ -1,0 +1,850 @@
+"""The main window: control panel, plots, arithmetic panel, menus, shortcuts and the status line.
+
+It talks to the model only through the TrainingController (commands) and Frames (immutable copies the
+worker publishes); a timer pulls the newest Frame about 50 times a second and draws it.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import math
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.arithmetic import format_update
+from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
+from gui.plots import BoundaryPlot, LossPlot, WeightsPlot, configure_pyqtgraph
+from gui.worker import Frame, TrainingController
+from model.config import SettingError, TrainConfig
+from model.datasets import Dataset, load_csv, load_dataset
+from model.network import NetworkSpec, Params
+from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS, PRESETS
+from model.trainer import Trainer
+from model.weights_io import load_weights, save_weights, write_text_atomic
+
+# ~33 frames per second at most; a frame is drawn only when the worker has published a new one. Drawing
+# shares the GIL with training, so a faster rate would slow training more than it would add to the eye.
+FRAME_INTERVAL_MS = 30
+RATE_WINDOW_SECONDS = 1.0
+MIN_WIDTH, MIN_HEIGHT = 1000, 680
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+DEFAULT_DATASET = "xor"
+WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
+PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
+
+
+class MessageBar(QFrame):
+    """A message above the plots (errors, divergence, notes) that stays until closed or replaced."""
+
+    STYLES: ClassVar[dict[str, str]] = {
+        "error": "background: #fde2e1; border: 1px solid #e0a09c; color: #7a1712;",
+        "warning": "background: #fff4d6; border: 1px solid #e8c86a; color: #5c4300;",
+        "info": "background: #e3eefc; border: 1px solid #9dbbe6; color: #143d6b;",
+    }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setFixedSize(QSize(24, 24))
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.setToolTip("Hide this message")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "error") -> None:
+        self.kind = kind
+        self.setStyleSheet(f"MessageBar {{ {self.STYLES[kind]} border-radius: 4px; }} "
+                           f"QLabel {{ border: none; background: transparent; }}")
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class MainWindow(QMainWindow):
+    frame_drawn = Signal(int)  # the seq of the frame just drawn (for tests and the benchmark)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        configure_pyqtgraph()
+        self.setWindowTitle("Perceptron Playground")
+        icon = RESOURCES / "icon.svg"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
+        self.controller = TrainingController(self)
+        self.controller.run_stopped.connect(self._on_run_stopped)
+        self._network_id = 0
+        self._config: TrainConfig | None = None
+        self._dataset: Dataset | None = None
+        self._dataset_key = ""
+        self._preset = ""
+        self._initial_theta: np.ndarray | None = None
+        self._frame: Frame | None = None  # the frame drawn last
+        self._structure_for = -1  # network id the plots are laid out for
+        self._saved = (-1, -1)  # (network id, updates) last exported
+        self._rate_points: collections.deque = collections.deque()
+        self._rate = 0.0
+        self._diverged_shown = False
+        self.frames_drawn = 0
+        self._help: HelpDialog | None = None
+        try:
+            self._build()
+        except BaseException:
+            self.controller.shutdown()  # never leave a running thread behind a half-built window
+            raise
+
+    def _build(self) -> None:
+        self._build_widgets()
+        self._build_actions()
+        self._build_status_bar()
+        self._connect_panel()
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._frame_timer.setInterval(FRAME_INTERVAL_MS)
+        self._frame_timer.timeout.connect(self.refresh)
+        self.apply_dataset(DEFAULT_DATASET, confirm=False)
+        self._frame_timer.start()
+        # A fixed minimum instead of one that follows the layout: the minimum never changes after the window
+        # exists, so Qt never re-sends size hints (which platforms like "offscreen" warn they cannot take).
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
+        self.resize(1400, 900)
+
+    # --- building ---------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.panel = ControlPanel()
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 16)
+        scroll.setMaximumWidth(self.panel.sizeHint().width() + 60)
+        self.loss_plot = LossPlot()
+        self.loss_plot.setToolTip("Train and test loss at the end of each epoch (log scale). "
+                                  "Drag to pan, wheel to zoom, right-click for options.")
+        self.boundary_plot = BoundaryPlot()
+        self.boundary_plot.view.setToolTip("The network's output over the input plane, with fixed colour levels; "
+                                           "circles: training points, squares: test points, coloured by target.")
+        self.boundary_plot.slice_changed.connect(self._redraw_boundary)
+        self._unpainted: set = set()  # views fed in this frame and not yet painted
+        for view in (self.loss_plot, self.boundary_plot.view):
+            view.painted.connect(self._view_painted)
+        self.weights_plot = WeightsPlot()
+        self.weights_plot.painted.connect(self._view_painted)
+        self.weights_plot.setToolTip("Top: each parameter's value after every epoch. Bottom: the change the last "
+                                     "update made to each (Step sample shows one update exactly).")
+        self.arithmetic = QPlainTextEdit()
+        self.arithmetic.setReadOnly(True)
+        self.arithmetic.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSize(9)
+        self.arithmetic.setFont(mono)
+        self.arithmetic.setToolTip("The arithmetic of the last update: forward pass, loss, backward pass, and each "
+                                   "parameter's gradient and change. Shown when paused or stepping.")
+        arithmetic_box = QWidget()
+        arithmetic_layout = QVBoxLayout(arithmetic_box)
+        arithmetic_layout.setContentsMargins(0, 0, 0, 0)
+        arithmetic_layout.setSpacing(2)
+        title = QLabel("Arithmetic of the last update")
+        title.setStyleSheet("font-weight: bold; padding: 4px 2px 0 2px;")
+        arithmetic_layout.addWidget(title)
+        arithmetic_layout.addWidget(self.arithmetic, 1)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.loss_plot)
+        top.addWidget(self.boundary_plot)
+        top.setSizes([520, 560])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.weights_plot)
+        bottom.addWidget(arithmetic_box)
+        bottom.setSizes([600, 480])
+        plots = QSplitter(Qt.Orientation.Vertical)
+        plots.addWidget(top)
+        plots.addWidget(bottom)
+        plots.setSizes([430, 430])
+        for splitter in (top, bottom, plots):
+            splitter.setChildrenCollapsible(False)
+        self.message_bar = MessageBar()
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 4, 4, 0)
+        right_layout.setSpacing(4)
+        right_layout.addWidget(self.message_bar)
+        right_layout.addWidget(plots, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(scroll)
+        layout.addWidget(right, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip or text)
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work whether or not a menu shows the action
+        return action
+
+    def _build_actions(self) -> None:
+        key = Qt.Key
+        mod = Qt.KeyboardModifier
+        self.train_action = self._action("Train / Pause", self.toggle_training, key.Key_Space,
+                                         "Start or pause training")
+        self.step_epoch_action = self._action("Step epoch", self.step_epoch, key.Key_Right,
+                                              "Train one epoch (or finish the current one)")
+        self.step_sample_action = self._action("Step sample", self.step_sample,
+                                               QKeySequence(mod.ShiftModifier | key.Key_Right),
+                                               "Make exactly one update")
+        self.reset_action = self._action("Reset", self.reset, key.Key_R, "Same seed: the same initial weights again")
+        self.reinit_action = self._action("Re-initialise", self.reinitialise,
+                                          QKeySequence(mod.ShiftModifier | key.Key_R), "New seed: new initial weights")
+        self.import_action = self._action("Import weights…", self.ask_import_weights, QKeySequence("Ctrl+O"),
+                                          "Load weights (.npz or .json) and continue training from them")
+        self.export_action = self._action("Export weights…", self.ask_export_weights, QKeySequence("Ctrl+E"),
+                                          "Save the current weights (.npz or .json)")
+        self.open_csv_action = self._action("Open CSV dataset…", self.ask_open_csv, None,
+                                            "Train on numeric columns from a CSV file (the last is the target)")
+        self.export_history_action = self._action("Export loss history (CSV)…", self.ask_export_history, None,
+                                                  "Save the per-epoch losses and accuracy / R² as CSV")
+        quit_action = self._action("Quit", self.close, QKeySequence("Ctrl+Q"), "Close the window")
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_csv_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_history_action)
+        plot_menu = file_menu.addMenu("Export plot")
+        for name, label in (("loss", "Loss plot…"), ("boundary", "Decision boundary plot…"),
+                            ("weights", "Weights plot…"), ("window", "Whole window…")):
+            action = QAction(label, self)
+            action.setData(name)
+            action.setStatusTip(f"Save the {label.rstrip('…').lower()} as PNG or SVG")
+            action.triggered.connect(self._export_plot_triggered)
+            plot_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        train_menu = self.menuBar().addMenu("&Train")
+        for action in (self.train_action, self.step_epoch_action, self.step_sample_action, None, self.reset_action,
+                       self.reinit_action):
+            if action is None:
+                train_menu.addSeparator()
+            else:
+                train_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Guide and shortcuts", self.show_help, QKeySequence("F1"),
+                                         "What the window shows and how to use it"))
+        help_menu.addAction(self._action("About", self.show_about, None, "About Perceptron Playground"))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_labels = {}
+        tips = {
+            "state": "Training state",
+            "epoch": "Completed epochs (+ updates made in the unfinished epoch)",
+            "updates": "Updates applied since the start",
+            "loss": "Train loss of the last epoch (and test loss)",
+            "metric": "Accuracy (classification) or R² (regression) of the last epoch, train (and test)",
+            "rate": "Epochs per second over the last second",
+        }
+        for name, tip in tips.items():
+            label = QLabel()
+            label.setToolTip(tip)
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+            self.status_labels[name] = label
+
+    def _connect_panel(self) -> None:
+        panel = self.panel
+        panel.train_button.clicked.connect(self.toggle_training)
+        panel.step_epoch_button.clicked.connect(self.step_epoch)
+        panel.step_sample_button.clicked.connect(self.step_sample)
+        panel.reset_button.clicked.connect(self.reset)
+        panel.reinit_button.clicked.connect(self.reinitialise)
+        panel.preset_chosen.connect(self._preset_chosen)
+        panel.dataset_chosen.connect(self._dataset_chosen)
+        panel.network_changed.connect(self._network_setting_changed)
+        panel.lr_changed.connect(self._lr_changed)
+        panel.limits_changed.connect(self._limits_changed)
+        panel.speed_changed.connect(self._speed_changed)
+
+    # --- choosing what to train -------------------------------------------------------------------
+    def apply_preset(self, name: str, confirm: bool = True) -> bool:
+        preset = PRESETS[name]
+        return self._new_network(preset.config, preset.dataset, load_dataset(preset.dataset), max_epochs=preset.epochs,
+                                 preset=name, confirm=confirm)
+
+    def apply_dataset(self, key: str, confirm: bool = True) -> bool:
+        config, epochs = DATASET_DEFAULTS[key]
+        return self._new_network(config, key, load_dataset(key), max_epochs=epochs, confirm=confirm)
+
+    def open_csv(self, path: str | Path, confirm: bool = True) -> bool:
+        try:
+            dataset = load_csv(path, standardize=self.panel.standardize.isChecked())
+        except SettingError as exc:
+            self.show_error(str(exc))
+            self._show_current_settings()
+            return False
+        config, epochs = CSV_DEFAULTS[dataset.task]
+        return self._new_network(config, f"csv:{Path(path).resolve()}", dataset, max_epochs=epochs, confirm=confirm)
+
+    def _new_network(self, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None = None,
+                     max_epochs: int | None = None, preset: str = "", confirm: bool = True,
+                     note: str = "") -> bool:
+        """Make a new Trainer and hand it to the worker; False (settings shown unchanged) if the user keeps
+        the trained network or the settings cannot be used."""
+        if confirm and not self._may_discard():
+            self._show_current_settings()
+            return False
+        try:
+            trainer = Trainer(config, dataset, initial)
+        except SettingError as exc:
+            self.show_error(str(exc))
+            self._show_current_settings()
+            return False
+        was_running = self.controller.running
+        self._network_id += 1
+        self._initial_theta = trainer.params.theta.copy()  # read before the hand-over; never touched after
+        self._config, self._dataset, self._dataset_key, self._preset = config, dataset, key, preset
+        self.controller.set_trainer(trainer, self._network_id)
+        if max_epochs is not None:
+            self.panel.show_limits(max_epochs, self.panel.target())
+        self._limits_changed()
+        self._speed_changed(self.panel.speed.value())
+        self._diverged_shown = False
+        self._rate_points.clear()
+        self.panel.set_trainable(True)
+        self.panel.set_running(False)
+        self._show_current_settings()
+        title = DATASET_LABELS.get(key, dataset.name)
+        self.setWindowTitle(f"Perceptron Playground — {title}")
+        if self.message_bar.kind in ("error", "warning") or note:
+            self.message_bar.hide()
+        if note:
+            self.message_bar.show_message(note, "info")
+        if was_running:
+            self.start_training()
+        return True
+
+    def _show_current_settings(self) -> None:
+        """Put the widgets back to the settings of the network in use."""
+        if self._config is None:
+            return
+        dataset = self._dataset
+        label = DATASET_LABELS.get(self._dataset_key, f"CSV: {dataset.name.removeprefix('csv:')}")
+        self.panel.show_dataset(self._dataset_key, label, dataset.description)
+        self.panel.show_config(self._config)
+        self.panel.show_preset(self._preset)
+
+    def _may_discard(self) -> bool:
+        """True unless a trained, unsaved network would be lost and the user says to keep it."""
+        frame = self._frame
+        if frame is None or frame.network != self._network_id or frame.snapshot.updates == 0:
+            return True
+        if self._saved == (self._network_id, frame.snapshot.updates):
+            return True
+        return self._confirm_discard(frame.snapshot.epoch, frame.snapshot.updates)
+
+    def _confirm_discard(self, epochs: int, updates: int) -> bool:
+        answer = QMessageBox.question(
+            self, "Discard the trained network?",
+            f"The current network has trained {epochs:,} epochs ({updates:,} updates) and is not exported.\n"
+            "This change starts a new network. Discard the trained one?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
+
+    @Slot(str)
+    def _preset_chosen(self, name: str) -> None:
+        self.apply_preset(name)
+
+    @Slot(str)
+    def _dataset_chosen(self, key: str) -> None:
+        if key == CSV_CHOICE:
+            self.ask_open_csv()
+        elif key.startswith("csv:"):
+            self.open_csv(key.removeprefix("csv:"))
+        else:
+            self.apply_dataset(key)
+
+    @Slot()
+    def _network_setting_changed(self) -> None:
+        try:
+            config = self.panel.config()
+        except SettingError as exc:
+            self.show_error(str(exc))
+            self._show_current_settings()
+            return
+        if config == self._config:
+            return
+        preset = PRESETS.get(self._preset)
+        keep_preset = preset is not None and preset.config == config and preset.dataset == self._dataset_key
+        self._new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep_preset else "")
+
+    @Slot(float)
+    def _lr_changed(self, lr: float) -> None:
+        """The learning rate applies at the next step, without a new network."""
+        self._config = self._config.replace(lr=lr)
+        self.controller.set_learning_rate(lr)
+        preset = PRESETS.get(self._preset)
+        if preset is not None and preset.config != self._config:
+            self._preset = ""
+            self.panel.show_preset("")
+
+    @Slot()
+    def _limits_changed(self) -> None:
+        self.controller.set_limits(self.panel.max_epochs.value(), self.panel.target())
+
+    @Slot(float)
+    def _speed_changed(self, epochs_per_second: float) -> None:
+        self.controller.set_speed(epochs_per_second)
+
+    # --- running ----------------------------------------------------------------------------------
+    @Slot()
+    def toggle_training(self) -> None:
+        if self.controller.running:
+            self.pause_training()
+        else:
+            self.start_training()
+
+    def start_training(self) -> bool:
+        frame = self._current_frame()
+        if frame is not None and frame.snapshot.diverged:
+            self.show_error(frame.snapshot.diverged.message + " Press Reset (R) to start again.")
+            return False
+        max_epochs = self.panel.max_epochs.value()
+        if frame is not None and frame.snapshot.epoch >= max_epochs:
+            self.statusBar().showMessage(f"Already at the maximum of {max_epochs:,} epochs: raise Max epochs to "
+                                         "train further.", 8000)
+            return False
+        self._limits_changed()
+        self.controller.start()
+        self.panel.set_running(True)
+        self.statusBar().clearMessage()
+        return True
+
+    def pause_training(self) -> None:
+        self.controller.pause()
+        self.panel.set_running(False)
+
+    @Slot()
+    def step_epoch(self) -> None:
+        if not self._may_step():
+            return
+        self.pause_training()
+        self.controller.step_epoch()
+
+    @Slot()
+    def step_sample(self) -> None:
+        if not self._may_step():
+            return
+        self.pause_training()
+        self.controller.step_update()
+
+    def _may_step(self) -> bool:
+        frame = self._current_frame()
+        if frame is not None and frame.snapshot.diverged:
+            self.show_error(frame.snapshot.diverged.message + " Press Reset (R) to start again.")
+            return False
+        return True
+
+    @Slot()
+    def reset(self) -> None:
+        """The same settings and seed: the same initial weights again."""
+        self._new_network(self._config, self._dataset_key, self._dataset, preset=self._preset, confirm=False)
+
+    @Slot()
+    def reinitialise(self) -> None:
+        """The next seed: new initial weights."""
+        config = self._config.replace(seed=(self._config.seed + 1) % 2**31)
+        preset = PRESETS.get(self._preset)
+        keep = preset is not None and preset.config == config
+        self._new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep else "",
+                          confirm=False)
+
+    @Slot(str)
+    def _on_run_stopped(self, reason: str) -> None:
+        self.panel.set_running(False)
+        self.refresh()
+        frame = self._current_frame()
+        if frame is not None:
+            self._update_status(frame)  # the last frame may have been drawn while the run was on
+        if reason == "max_epochs":
+            self.statusBar().showMessage(f"Done: reached the maximum of {self.panel.max_epochs.value():,} epochs.")
+        elif reason == "target" and frame is not None and frame.snapshot.last_epoch:
+            loss = frame.snapshot.last_epoch["train_loss"]
+            self.statusBar().showMessage(f"Done: the train loss {loss:.4g} reached the target loss.")
+        elif reason == "diverged" and frame is not None:
+            self._show_divergence(frame)
+
+    def _show_divergence(self, frame: Frame) -> None:
+        if self._diverged_shown:
+            return
+        self._diverged_shown = True
+        message = frame.snapshot.diverged.message
+        self.message_bar.show_message(f"<b>Training diverged.</b> {message} Export them with Ctrl+E, or lower the "
+                                      "learning rate and press Reset (R).", "error")
+        self.statusBar().showMessage("Training diverged: paused.")
+        self.panel.set_running(False)
+        self.panel.set_trainable(False)
+
+    # --- drawing ----------------------------------------------------------------------------------
+    def drawn_frame(self) -> Frame | None:
+        """The frame last drawn, if it belongs to the network in use."""
+        return self._current_frame()
+
+    def _current_frame(self) -> Frame | None:
+        frame = self._frame
+        return frame if frame is not None and frame.network == self._network_id else None
+
+    @Slot()
+    def refresh(self) -> bool:
+        """Draw the newest frame if there is one not drawn yet (the frame timer calls this)."""
+        frame = self.controller.latest_frame()
+        if frame is None or frame.network != self._network_id or (self._frame is not None
+                                                                  and frame.seq == self._frame.seq):
+            self._update_rate(None)
+            return False
+        # The NumPy path trains holding the GIL, and taking turns is faster for both than contending call by
+        # call: the worker waits (at its next short call) until the views fed now have painted. The compiled
+        # loop releases the GIL, so then both run at once.
+        hold = frame.running and not frame.compiled and self.isVisible() and not self.isMinimized()
+        if hold:
+            self.controller.hold_worker()
+            QTimer.singleShot(2 * FRAME_INTERVAL_MS, self.controller.release_worker)  # if a view never paints
+        if self._structure_for != frame.network:
+            self._lay_out_plots(frame)
+        self._draw(frame)
+        if not hold:
+            self._unpainted = set()
+        self._frame = frame
+        self.frames_drawn += 1
+        self.frame_drawn.emit(frame.seq)
+        return True
+
+    def _lay_out_plots(self, frame: Frame) -> None:
+        snapshot = frame.snapshot
+        config = snapshot.config
+        self.boundary_plot.set_network(frame.dataset, NetworkSpec.from_config(config), config.hidden)
+        self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
+        self.loss_plot.clear_data()
+        self._structure_for = frame.network
+
+    def _draw(self, frame: Frame) -> None:
+        snapshot = frame.snapshot
+        self.loss_plot.show_history(snapshot.history, running=frame.running)
+        self.boundary_plot.show_network(snapshot.theta, final=not frame.running)
+        weights_fed = self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running)
+        self._unpainted = {self.loss_plot, self.boundary_plot.view} | ({self.weights_plot} if weights_fed else set())
+        if frame.explanation is not None or snapshot.updates == 0:
+            self.arithmetic.setPlainText(format_update(snapshot, frame.explanation, frame.dataset, frame.names,
+                                                       frame.shown.index))
+        elif frame.running and (self._frame is None or not self._frame.running):
+            self.arithmetic.setPlainText("Training… the arithmetic of the last update shows here when paused "
+                                         "or stepping.")
+        self._update_rate(frame)
+        self._update_status(frame)
+        if snapshot.diverged:
+            self._show_divergence(frame)
+
+    @Slot()
+    def _redraw_boundary(self) -> None:
+        frame = self._current_frame()
+        if frame is not None:
+            self.boundary_plot.show_network(frame.snapshot.theta)
+
+    def _update_rate(self, frame: Frame | None) -> None:
+        points = self._rate_points
+        if frame is not None:
+            s = frame.snapshot
+            points.append((frame.time, s.epoch + s.position / s.updates_per_epoch))
+        if frame is not None and not frame.running:
+            points.clear()
+            self._rate = 0.0
+        while len(points) > 2 and points[-1][0] - points[0][0] > RATE_WINDOW_SECONDS:
+            points.popleft()
+        if len(points) >= 2 and points[-1][0] > points[0][0]:
+            self._rate = (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+
+    def epochs_per_second(self) -> float:
+        return self._rate
+
+    def _update_status(self, frame: Frame) -> None:
+        s = frame.snapshot
+        labels = self.status_labels
+        running = self.controller.running
+        labels["state"].setText("training" if running else ("diverged" if s.diverged else "paused"))
+        partial = f" (+{s.position}/{s.updates_per_epoch})" if s.position else ""
+        labels["epoch"].setText(f"epoch {s.epoch:,}{partial}")
+        labels["updates"].setText(f"updates {s.updates:,}")
+        last = s.last_epoch or {}
+        classification = frame.dataset.task == "classification"
+        labels["loss"].setText(_pair("loss", last.get("train_loss"), last.get("test_loss"), "{:.4g}"))
+        if classification:
+            labels["metric"].setText(_pair("accuracy", _percent(last.get("metric")), _percent(last.get("test_metric")),
+                                           "{}"))
+        else:
+            labels["metric"].setText(_pair("R²", last.get("metric"), last.get("test_metric"), "{:.4f}"))
+        labels["rate"].setText(f"{self._rate:,.0f} epochs/s" if running else "")
+
+    # --- files ------------------------------------------------------------------------------------
+    def _ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
+        path, chosen = QFileDialog.getSaveFileName(self, caption, suggested, filters)
+        if not path:
+            return None
+        if not Path(path).suffix and "(*." in chosen:
+            path += chosen[chosen.index("(*.") + 2:].split(")")[0].split()[0]
+        return path
+
+    def _ask_open_path(self, caption: str, filters: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, caption, "", filters)
+        return path or None
+
+    @Slot()
+    def ask_export_weights(self) -> None:
+        path = self._ask_save_path("Export weights", WEIGHT_FILTERS, f"weights-{self._file_stem()}.npz")
+        if path:
+            self.export_weights(path)
+
+    def export_weights(self, path: str | Path) -> bool:
+        frame = self._current_frame()
+        if frame is None:
+            return False
+        s = frame.snapshot
+        d, h = frame.dataset.n_inputs, s.config.hidden
+        try:
+            save_weights(path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch,
+                         updates=s.updates, metrics=s.last_epoch or {})
+        except (SettingError, OSError) as exc:
+            self.show_error(f"Could not export the weights: {exc}")
+            return False
+        self._saved = (frame.network, s.updates)
+        self.statusBar().showMessage(f"Exported the weights after {s.epoch:,} epochs to {path}", 8000)
+        return True
+
+    @Slot()
+    def ask_import_weights(self) -> None:
+        path = self._ask_open_path("Import weights", "Weights (*.npz *.json)")
+        if path:
+            self.import_weights(path)
+
+    def import_weights(self, path: str | Path) -> bool:
+        """Load weights and continue training from them (with their settings, on their dataset if known)."""
+        try:
+            weights = load_weights(path)
+        except SettingError as exc:
+            self.show_error(str(exc))
+            return False
+        d, h = weights.params.n_inputs, weights.params.n_hidden
+        key, dataset = self._dataset_key, self._dataset
+        if weights.dataset in DATASET_DEFAULTS and weights.dataset != key:
+            key, dataset = weights.dataset, load_dataset(weights.dataset)
+        if dataset.n_inputs != d:
+            self.show_error(f"{Path(path).name} holds a network with {d} inputs; the dataset "
+                            f"{dataset.name!r} has {dataset.n_inputs}: choose a dataset with {d} inputs first.")
+            return False
+        config = weights.config or self._config.replace(hidden=h)
+        note = (f"Imported {Path(path).name}: a {d}-{h}-1 network trained {weights.epochs:,} epochs before. "
+                "Training continues from these weights (the epoch count starts again at 0).")
+        return self._new_network(config, key, dataset, initial=weights.params, note=note)
+
+    @Slot()
+    def ask_open_csv(self) -> None:
+        path = self._ask_open_path("Open a CSV dataset", "CSV files (*.csv);;All files (*)")
+        if path:
+            self.open_csv(path)
+        else:
+            self._show_current_settings()
+
+    @Slot()
+    def ask_export_history(self) -> None:
+        path = self._ask_save_path("Export loss history", "CSV file (*.csv)", f"history-{self._file_stem()}.csv")
+        if path:
+            self.export_history(path)
+
+    def export_history(self, path: str | Path) -> bool:
+        frame = self._current_frame()
+        if frame is None:
+            return False
+        try:
+            write_text_atomic(path, history_csv(frame))
+        except (SettingError, OSError) as exc:
+            self.show_error(f"Could not export the loss history: {exc}")
+            return False
+        self.statusBar().showMessage(f"Exported the loss history to {path}", 8000)
+        return True
+
+    @Slot()
+    def _export_plot_triggered(self) -> None:
+        name = self.sender().data()
+        path = self._ask_save_path(f"Export the {name} plot", PLOT_FILTERS, f"{name}-{self._file_stem()}.png")
+        if path:
+            self.export_plot(name, path)
+
+    def export_plot(self, name: str, path: str | Path) -> bool:
+        """Save a plot ("loss", "boundary", "weights") or the whole "window" as PNG or SVG."""
+        widgets = {"loss": self.loss_plot, "boundary": self.boundary_plot.view, "weights": self.weights_plot,
+                   "window": self}
+        widget, path = widgets[name], Path(path)
+        try:
+            if path.suffix.lower() == ".svg":
+                save_svg(widget, path, f"Perceptron Playground: {name}")
+            elif path.suffix.lower() == ".png":
+                if not widget.grab().save(str(path), "PNG"):
+                    raise OSError(f"cannot write {path}")
+            else:
+                raise SettingError("export", path.name, "must end in .png or .svg")
+        except (SettingError, OSError) as exc:
+            self.show_error(f"Could not export the plot: {exc}")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    def _file_stem(self) -> str:
+        frame = self._current_frame()
+        epochs = frame.snapshot.epoch if frame else 0
+        name = self._dataset.name.removeprefix("csv:").removesuffix(".csv") if self._dataset else "network"
+        return f"{name}-{epochs}"
+
+    # --- messages and help ------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.message_bar.show_message(message, "error")
+        self.statusBar().showMessage(message.split("\n")[0], 10000)
+
+    @Slot()
+    def show_help(self) -> None:
+        if self._help is None:
+            self._help = HelpDialog(self)
+        self._help.show()
+        self._help.raise_()
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Perceptron Playground",
+                          "<b>Perceptron Playground</b><p>Watch a small neural network learn: a from-scratch NumPy "
+                          "two-layer perceptron trained in a worker thread, drawn live with pyqtgraph.</p>")
+
+    @Slot()
+    def _view_painted(self) -> None:
+        view = self.sender()
+        if view in self._unpainted:
+            self._unpainted.discard(view)
+            if not self._unpainted:
+                self.controller.release_worker()
+
+    # --- closing ----------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop drawing, stop the worker and join its thread. Safe to call more than once."""
+        self._frame_timer.stop()
+        self.controller.shutdown()
+
+
+def _pair(name: str, train, test, fmt: str) -> str:
+    def show(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "-"
+        return fmt.format(value)
+
+    text = f"{name} {show(train)}"
+    if test is not None:
+        text += f" (test {show(test)})"
+    return text
+
+
+def _percent(value):
+    if value is None or math.isnan(value):
+        return None
+    return f"{100 * value:.1f}%"
+
+
+class HelpDialog(QDialog):
+    """The guide from resources/help.md, non-modal so the window stays usable beside it."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Perceptron Playground: guide")
+        help_file = RESOURCES / "help.md"
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(False)
+        browser.setMarkdown(help_file.read_text(encoding="utf-8") if help_file.exists() else "See README.md.")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(browser, 1)
+        layout.addWidget(buttons)
+        self.resize(640, 620)
+
+
+def save_svg(widget: QWidget, path: Path, title: str) -> None:
+    """Render a widget as vector graphics (images inside it, like the heatmap, are embedded as pictures).
+    Qt's own SVG generator: pyqtgraph's SVG exporter fails on the paths recent Qt versions write."""
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    if not path.parent.is_dir():
+        raise OSError(f"the folder of {path} does not exist")
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(widget.size())
+    generator.setViewBox(widget.rect())
+    generator.setTitle(title)
+    painter = QPainter(generator)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
+
+
+def history_csv(frame: Frame) -> str:
+    """The per-epoch history as CSV: empty cells where a value does not exist (no test set)."""
+    history = frame.snapshot.history
+    metric = "accuracy" if frame.dataset.task == "classification" else "r2"
+    columns = ["train_loss", "test_loss", "metric", "test_metric"]
+    out = io.StringIO()
+    out.write(f"epoch,train_loss,test_loss,train_{metric},test_{metric}\n")
+    for row, epoch in enumerate(history["epoch"]):
+        cells = [repr(float(history[c][row])) if np.isfinite(history[c][row]) else "" for c in columns]
+        out.write(f"{int(epoch)},{','.join(cells)}\n")
+    return out.getvalue()

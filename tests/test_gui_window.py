@@ -1,0 +1,353 @@
+"""The window, driven through its widgets' methods; assertions are on data (arrays, files), not pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from gui.worker import MAX_SHOWN_PARAMS
+from model.datasets import load_csv
+from model.network import NetworkSpec, Params, predict
+from model.weights_io import load_weights
+
+TIMEOUT = 10_000
+
+
+def frame_where(qtbot, window, condition, timeout=TIMEOUT):
+    """Wait until the window has drawn a frame of its current network for which condition(frame) holds."""
+    def drawn():
+        frame = window.drawn_frame()
+        assert frame is not None and condition(frame)
+
+    qtbot.waitUntil(drawn, timeout=timeout)
+    return window.drawn_frame()
+
+
+def train_epochs(qtbot, window, epochs):
+    """Train up to ``epochs`` (total) through the controls, flat out, and wait for the run to stop."""
+    window.panel.max_epochs.setValue(epochs)
+    with qtbot.waitSignal(window.controller.run_stopped, timeout=30_000):
+        window.panel.train_button.click()
+    return frame_where(qtbot, window, lambda f: f.snapshot.epoch == epochs and not f.running)
+
+
+def expected_surface(window, frame):
+    """The model's own predictions on the heatmap's grid, for the frame's weights."""
+    snapshot = frame.snapshot
+    params = Params(frame.dataset.n_inputs, snapshot.config.hidden, snapshot.theta)
+    return predict(params, window.boundary_plot.grid_inputs(), NetworkSpec.from_config(snapshot.config))
+
+
+def test_the_window_opens_on_xor_with_every_control(window):
+    panel = window.panel
+    assert window.windowTitle().endswith("XOR")
+    assert panel.dataset.currentData() == "xor"
+    for widget in (panel.preset, panel.dataset, panel.hidden, panel.activation, panel.output, panel.loss,
+                   panel.init, panel.seed, panel.bias, panel.lr.field, panel.lr.slider, panel.mode,
+                   panel.batch_size, panel.l2, panel.max_epochs, panel.target_loss, panel.speed.slider,
+                   panel.train_button, panel.step_epoch_button, panel.step_sample_button, panel.reset_button,
+                   panel.reinit_button):
+        assert widget.toolTip(), f"{widget!r} has no tooltip"
+
+
+def test_heatmap_equals_the_models_predictions_on_the_grid(qtbot, window):
+    window.apply_preset("notebook_001", confirm=False)
+    frame = train_epochs(qtbot, window, 200)
+    image = window.boundary_plot.values()
+    expected = expected_surface(window, frame)
+    side = image.shape[0]
+    np.testing.assert_allclose(image, expected.reshape(side, side), rtol=1e-6)  # float32 image
+    levels = window.boundary_plot.image.getLevels()
+    assert tuple(levels) == (0.0, 1.0)  # fixed levels, not scaled to the data
+    grid = window.boundary_plot.grid_inputs()
+    assert grid[:, 0].min() < 0 < 1 < grid[:, 0].max()  # the plane covers the four XOR points
+
+
+def test_weight_curves_hold_the_recorded_history(qtbot, window):
+    window.apply_preset("notebook_002", confirm=False)
+    frame = train_epochs(qtbot, window, 150)
+    history = frame.snapshot.history
+    curves = window.weights_plot.curves
+    assert len(curves) == len(frame.names) == 11  # 3-2-1 with biases: every parameter has a curve
+    assert [c.name() for c in curves] == list(frame.names)
+    for k, curve in enumerate(curves):
+        x, y = curve.getData()
+        # epoch 0 (the initial weights) and then the recorded epochs
+        np.testing.assert_array_equal(x[1:], history["epoch"])
+        np.testing.assert_array_equal(y[1:], history["params"][:, k])
+    loss_x, loss_y = window.loss_plot.train_curve.getData()
+    np.testing.assert_array_equal(loss_x, history["epoch"])
+    np.testing.assert_allclose(10**loss_y, history["train_loss"])  # getData() is in the log axis' units
+
+
+def test_step_sample_changes_exactly_one_updates_worth(qtbot, window):
+    window.apply_preset("notebook_001", confirm=False)
+    window.panel.step_epoch_button.click()
+    before = frame_where(qtbot, window, lambda f: f.snapshot.updates == 4)
+    window.panel.step_sample_button.click()
+    after = frame_where(qtbot, window, lambda f: f.snapshot.updates == 5)
+    record = after.snapshot.last_update
+    assert record.update == 5 and len(record.samples) == 1
+    np.testing.assert_array_equal(record.theta_before, before.snapshot.theta)
+    np.testing.assert_array_equal(after.snapshot.theta, before.snapshot.theta + record.delta)
+    np.testing.assert_array_equal(window.weights_plot.bar_heights(), record.delta[after.shown.index])
+    assert after.snapshot.position == 1  # one update into epoch 2
+    # the curves end at the new weights, a quarter of the way into epoch 2
+    x, y = window.weights_plot.curves[0].getData()
+    assert x[-1] == pytest.approx(1.25) and y[-1] == after.snapshot.theta[after.shown.index[0]]
+    text = window.arithmetic.toPlainText()
+    assert "Update 5 (epoch 2)" in text and "Forward pass" in text and "Backward pass" in text
+
+
+def test_keyboard_shortcuts_step_train_and_reset(qtbot, window):
+    window.apply_preset("notebook_001", confirm=False)
+    QTest.keyClick(window, Qt.Key.Key_Right)
+    frame_where(qtbot, window, lambda f: f.snapshot.updates == 4)
+    QTest.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    frame_where(qtbot, window, lambda f: f.snapshot.updates == 5)
+    window.panel.max_epochs.setValue(1_000_000)
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert window.controller.running and window.panel.train_button.text() == "Pause"
+    frame_where(qtbot, window, lambda f: f.snapshot.epoch > 10)
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert not window.controller.running and window.panel.train_button.text() == "Train"
+    QTest.keyClick(window, Qt.Key.Key_R)
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0)
+    assert frame.snapshot.config.seed == 40
+
+
+def test_reset_gives_the_same_initial_weights_and_reinitialise_new_ones(qtbot, window):
+    window.apply_preset("notebook_001", confirm=False)
+    first = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0).snapshot.theta
+    train_epochs(qtbot, window, 20)
+    window.panel.reset_button.click()
+    again = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0).snapshot
+    np.testing.assert_array_equal(again.theta, first)
+    window.panel.reinit_button.click()
+    new = frame_where(qtbot, window, lambda f: f.snapshot.config.seed == 41).snapshot
+    assert not np.array_equal(new.theta, first)
+    assert window.panel.seed.value() == 41
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_export_writes_weights_that_import_back_equal(qtbot, window, tmp_path, suffix):
+    window.apply_preset("notebook_003", confirm=False)
+    frame = train_epochs(qtbot, window, 30)
+    path = tmp_path / f"weights{suffix}"
+    assert window.export_weights(path)
+    saved = load_weights(path)
+    np.testing.assert_array_equal(saved.params.theta, frame.snapshot.theta)
+    assert saved.config == frame.snapshot.config and saved.epochs == 30 and saved.dataset == "product"
+    window.apply_dataset("xor", confirm=True)  # exported: no question asked
+    assert window.import_weights(path)
+    imported = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0 and f.dataset.name == "product")
+    np.testing.assert_array_equal(imported.snapshot.theta, frame.snapshot.theta)
+    assert window.panel.dataset.currentData() == "product"
+    assert "Imported" in window.message_bar.text()
+    train_epochs(qtbot, window, 5)  # training continues from the imported weights
+
+
+def test_ctrl_e_and_ctrl_o_go_through_the_file_dialogs(qtbot, window, tmp_path, monkeypatch):
+    path = str(tmp_path / "dialog.json")
+    monkeypatch.setattr(window, "_ask_save_path", lambda *args: path)
+    monkeypatch.setattr(window, "_ask_open_path", lambda *args: path)
+    frame_where(qtbot, window, lambda f: True)
+    QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert load_weights(path).params.theta.size == 17
+    QTest.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert "Imported dialog.json" in window.message_bar.text()
+
+
+def test_loss_history_and_plots_export(qtbot, window, tmp_path):
+    window.apply_preset("notebook_002", confirm=False)
+    frame = train_epochs(qtbot, window, 40)
+    csv_path = tmp_path / "history.csv"
+    assert window.export_history(csv_path)
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "epoch,train_loss,test_loss,train_accuracy,test_accuracy"
+    assert len(lines) == 41
+    epoch, train_loss, *_ = lines[-1].split(",")
+    assert int(epoch) == 40 and float(train_loss) == frame.snapshot.history["train_loss"][-1]
+    for name in ("loss", "boundary", "weights"):
+        for suffix in (".png", ".svg"):
+            path = tmp_path / f"{name}{suffix}"
+            assert window.export_plot(name, path), window.message_bar.text()
+            assert path.stat().st_size > 1000
+    assert (tmp_path / "boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "loss.svg").read_bytes()[:2000]
+    assert window.export_plot("window", tmp_path / "window.png")
+
+
+def test_learning_rate_applies_at_the_next_step_without_a_reset(qtbot, window):
+    window.apply_preset("notebook_001", confirm=False)
+    frame = train_epochs(qtbot, window, 10)
+    network = window._network_id
+    window.panel.lr.field.setValue(0.02)
+    window.panel.step_sample_button.click()
+    after = frame_where(qtbot, window, lambda f: f.snapshot.updates == frame.snapshot.updates + 1)
+    assert window._network_id == network and after.snapshot.epoch == 10
+    assert after.snapshot.last_update.lr == 0.02
+    np.testing.assert_allclose(after.snapshot.last_update.delta, -0.02 * after.explanation["grad"])
+    assert window.panel.lr.slider.value() == round(np.log10(0.02 / 1e-6) * 100)
+    assert window.panel.preset.currentData() == ""  # no longer the notebook's settings
+
+
+def test_the_slider_sets_the_learning_rate_on_a_log_scale(window):
+    window.panel.lr.slider.setValue(300)  # 1e-6 * 10^3
+    assert window.panel.lr.value() == pytest.approx(1e-3)
+    assert window._config.lr == pytest.approx(1e-3)
+
+
+def test_a_setting_that_needs_a_new_network_asks_before_discarding_training(qtbot, window, monkeypatch):
+    asked = []
+    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: asked.append(epochs) or False)
+    train_epochs(qtbot, window, 25)
+    network = window._network_id
+    window.panel.hidden.setValue(7)
+    assert asked == [25]
+    assert window._network_id == network and window.panel.hidden.value() == 4  # kept, widget put back
+    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: True)
+    window.panel.hidden.setValue(7)
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 7)
+    assert frame.snapshot.updates == 0 and len(frame.names) == 2 * 7 + 7 + 7 + 1
+
+
+def test_changing_settings_while_training_is_safe(qtbot, window, monkeypatch):
+    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: True)
+    window.panel.max_epochs.setValue(10_000_000)
+    window.start_training()
+    for hidden in (3, 9, 5):
+        frame_where(qtbot, window, lambda f: f.snapshot.epoch > 5)
+        window.panel.hidden.setValue(hidden)
+        assert window.controller.running  # a new network, still training
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 5 and f.snapshot.epoch > 5)
+    window.panel.lr.field.setValue(0.05)
+    frame_where(qtbot, window, lambda f: f.snapshot.config.lr == 0.05)
+    window.panel.speed.set_value(50)
+    window.pause_training()
+    assert frame.network == window._network_id
+
+
+def test_an_invalid_combination_shows_its_message_not_a_traceback(qtbot, window):
+    window.apply_dataset("product", confirm=False)
+    network = window._network_id
+    window.panel.loss.setCurrentIndex(window.panel.loss.findData("bce"))  # the product's targets are not 0..1
+    assert "needs targets between 0 and 1" in window.message_bar.text()
+    assert window._network_id == network
+    assert window.panel.loss.currentData() == "squared" and window.panel.output.currentData() == "linear"
+
+
+def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window, tmp_path):
+    window.apply_preset("notebook_000", confirm=False)
+    window.panel.lr.field.setValue(10.0)
+    window.panel.max_epochs.setValue(100_000)
+    with qtbot.waitSignal(window.controller.run_stopped, timeout=TIMEOUT) as stopped:
+        window.start_training()
+    assert stopped.args == ["diverged"]
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.diverged is not None)
+    assert np.isfinite(frame.snapshot.theta).all()
+    assert "diverged" in window.message_bar.text() and window.message_bar.kind == "error"
+    assert not window.panel.train_button.isEnabled() and not window.controller.running
+    assert window.export_weights(tmp_path / "last-finite.npz")
+    np.testing.assert_array_equal(load_weights(tmp_path / "last-finite.npz").params.theta, frame.snapshot.theta)
+    window.panel.lr.field.setValue(0.01)
+    window.panel.reset_button.click()
+    assert window.panel.train_button.isEnabled()
+
+
+def test_and_or_shows_the_x1_x2_plane_with_a_slider_for_x3(qtbot, window):
+    window.apply_preset("notebook_002", confirm=False)
+    frame = train_epochs(qtbot, window, 50)
+    plot = window.boundary_plot
+    assert len(plot.sliders) == 1 and plot.slice_box.isVisibleTo(window)
+    assert plot.slice_values() == [1.0]
+    np.testing.assert_allclose(plot.values().ravel(), expected_surface(window, frame).ravel(), rtol=1e-6)
+    plot.set_slice_value(0, 0.0)
+    assert (plot.grid_inputs()[:, 2] == 0.0).all()
+    np.testing.assert_allclose(plot.values().ravel(), expected_surface(window, frame).ravel(), rtol=1e-6)
+    # train and test points are both drawn; the test rows (x3 = 0) are the solid ones now
+    assert len(plot.train_points.data) == 4 and len(plot.test_points.data) == 4
+
+
+def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp_path):
+    two = tmp_path / "two.csv"
+    two.write_text("a,b,label\n" + "".join(f"{x},{y},{int(x * y > 0)}\n" for x, y in
+                                           np.random.RandomState(0).randn(40, 2).round(3)))
+    assert window.open_csv(two, confirm=False)
+    frame = train_epochs(qtbot, window, 20)
+    assert frame.dataset.feature_names == ("a", "b") and frame.dataset.task == "classification"
+    assert window.panel.dataset.currentText() == "CSV: two.csv"
+    one = tmp_path / "one.csv"
+    one.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in np.linspace(-1, 1, 21)))
+    assert window.open_csv(one, confirm=False)
+    frame = train_epochs(qtbot, window, 30)
+    _curve_x, curve_y = window.boundary_plot.output_curve.getData()
+    np.testing.assert_allclose(curve_y, expected_surface(window, frame)[:, 0])
+    assert window.boundary_plot.image.isVisible() is False
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,oops\n")
+    assert not window.open_csv(bad)
+    assert "bad.csv line 3 column 2" in window.message_bar.text()
+    assert load_csv(one).n_inputs == 1
+
+
+def test_1024_hidden_units_plot_a_limited_choice_of_weights(qtbot, window):
+    window.panel.hidden.setValue(1024)
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 1024)
+    assert len(frame.names) == 4097
+    assert len(window.weights_plot.curves) <= MAX_SHOWN_PARAMS
+    assert "of 4097 parameters" in frame.shown.caption
+    assert frame.snapshot.history["params"].shape[1] == len(frame.shown.index)
+    window.panel.step_epoch_button.click()
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.epoch == 1)
+    np.testing.assert_allclose(window.boundary_plot.values().ravel(), expected_surface(window, frame).ravel(),
+                               rtol=1e-5)
+
+
+def test_training_stops_at_max_epochs_and_at_the_target_loss(qtbot, window):
+    window.apply_dataset("xor", confirm=False)
+    window.panel.target_loss.setValue(0.3)
+    window.panel.max_epochs.setValue(100_000)
+    with qtbot.waitSignal(window.controller.run_stopped, timeout=30_000) as stopped:
+        window.start_training()
+    assert stopped.args == ["target"]
+    frame = frame_where(qtbot, window, lambda f: not f.running)
+    assert frame.snapshot.last_epoch["train_loss"] <= 0.3 < frame.snapshot.history["train_loss"][0]
+    assert "target" in window.statusBar().currentMessage()
+
+
+def test_a_limited_speed_trains_about_that_many_epochs_per_second(qtbot, window):
+    window.panel.speed.set_value(20)
+    assert window.panel.speed.label.text() == "20 epochs/s"
+    window.panel.max_epochs.setValue(100_000)
+    window.start_training()
+    qtbot.wait(1000)
+    window.pause_training()
+    frame = frame_where(qtbot, window, lambda f: not f.running)
+    assert 10 <= frame.snapshot.epoch <= 30
+
+
+def test_closing_during_training_stops_and_joins_the_worker(qtbot, window):
+    window.panel.max_epochs.setValue(10_000_000)
+    window.start_training()
+    frame_where(qtbot, window, lambda f: f.snapshot.epoch > 100)
+    thread = window.controller._thread
+    window.close()
+    assert thread.isFinished() and not thread.isRunning()
+    assert not window.controller.running
+
+
+def test_status_line_shows_epoch_updates_loss_metric_and_speed(qtbot, window):
+    window.apply_preset("notebook_003", confirm=False)
+    window.panel.max_epochs.setValue(1_000_000)
+    window.start_training()
+    frame_where(qtbot, window, lambda f: f.snapshot.epoch > 20)
+    qtbot.waitUntil(lambda: window.epochs_per_second() > 0, timeout=TIMEOUT)
+    labels = window.status_labels
+    assert labels["state"].text() == "training" and "epochs/s" in labels["rate"].text()
+    window.pause_training()
+    frame_where(qtbot, window, lambda f: not f.running)
+    assert labels["epoch"].text().startswith("epoch ") and labels["updates"].text().startswith("updates ")
+    assert "test" in labels["loss"].text() and labels["metric"].text().startswith("R²")
