@@ -652,7 +652,8 @@ class MainWindow(QMainWindow):
         d, h = frame.dataset.n_inputs, s.config.hidden
         try:
             save_weights(path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch,
-                         updates=s.updates, metrics=s.last_epoch or {})
+                         updates=s.updates, metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean,
+                         input_std=frame.dataset.input_std)
         except (SettingError, OSError) as exc:
             self.show_error(f"Could not export the weights: {exc}")
             return False

@@ -293,6 +293,20 @@ def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp
     assert load_csv(one).n_inputs == 1
 
 
+def test_weights_of_a_standardised_csv_carry_the_scaling(qtbot, window, tmp_path):
+    data = tmp_path / "scaled.csv"
+    data.write_text("a,b,y\n" + "".join(f"{x},{10 * x + 3},{x / 5}\n" for x in np.linspace(0, 5, 11)))
+    assert window.open_csv(data, confirm=False)
+    window.panel.standardize.setChecked(True)  # reloads the file, standardised
+    frame = frame_where(qtbot, window, lambda f: f.dataset.input_mean is not None)
+    np.testing.assert_allclose(frame.dataset.X.mean(axis=0), 0, atol=1e-12)
+    train_epochs(qtbot, window, 5)
+    assert window.export_weights(tmp_path / "w.json")
+    loaded = load_weights(tmp_path / "w.json")
+    np.testing.assert_allclose(loaded.input_mean, [2.5, 28.0])
+    np.testing.assert_allclose(loaded.input_std, frame.dataset.input_std)
+
+
 def test_1024_hidden_units_plot_a_limited_choice_of_weights(qtbot, window):
     window.panel.hidden.setValue(1024)
     frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 1024)
