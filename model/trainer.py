@@ -165,16 +165,12 @@ class Trainer:
     # --- sizes ----------------------------------------------------------------------------------------
     @property
     def updates_per_epoch(self) -> int:
-        mode = self.config.mode
-        if mode == "full":
-            return 1
-        if mode == "minibatch":
-            return -(-self.n_samples // self.config.batch_size)
-        return self.n_samples
+        return len(self._bounds) - 1
 
     # --- stepping -------------------------------------------------------------------------------------
     def step_update(self) -> UpdateRecord | None:
-        """Make one update; returns its record (None if training has diverged)."""
+        """Make one update and return the record of the last update applied (after a divergence no update is
+        made, and the record is the last finite one's)."""
         self._advance(1, target_loss=None)
         return self.last_update()
 
@@ -187,7 +183,7 @@ class Trainer:
         """Train ``epochs`` more epochs (finishing the current one first), stopping early when an epoch's
         train loss is <= target_loss, when should_stop() is true (checked between chunks of a few
         milliseconds' work), after max_seconds, or on divergence."""
-        n_updates = max(0, epochs) * self.updates_per_epoch - self.position if epochs > 0 else 0
+        n_updates = epochs * self.updates_per_epoch - self.position if epochs > 0 else 0
         return self._advance(n_updates, target_loss, should_stop, max_seconds)
 
     def _advance(self, n_updates, target_loss, should_stop=None, max_seconds=None) -> RunResult:
