@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-# Qt's xcb platform plugin needs these X libraries to open a real window.
+# Qt's xcb platform plugin needs these X libraries to open a real window, and a font (without one Qt warns,
+# and the tests fail on Qt warnings).
 QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
-             libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
+             libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 \
+             fonts-dejavu-core
 # The tests also open the real window once, under Xvfb.
 TEST_DEBS := $(QT_DEBS) xvfb xauth
 
