@@ -3,11 +3,12 @@
     GUI thread                                  worker thread (its own event loop)
     ----------                                  ----------------------------------
     TrainingController.start()  --queued-->     TrainingWorker.start_run(): arms a single-shot QTimer
-                                                _run_slice(): trainer.run(..., should_stop) calls of a few
-                                                              ms each, for up to 20 ms
+                                                _run_slice(): one trainer.run(..., should_stop,
+                                                              max_seconds=0.02); the trainer checks
+                                                              should_stop between its ms-long chunks
                                                               publish a Frame (one attribute swap)
                                                               re-arm the timer, or emit run_stopped
-    frame timer (~50 Hz)        <--pull---      TrainingWorker.latest_frame()
+    frame timer (~33 Hz)        <--pull---      TrainingWorker.latest_frame()
     TrainingController.pause()  --flag-->       should_stop() sees the interrupt count change
 
 Because the worker's loop is sliced and re-armed through its own event loop, commands queued by the GUI
@@ -37,10 +38,8 @@ SLICE_SECONDS = 0.02  # longest a slice trains before publishing and looking at 
 MAX_SHOWN_PARAMS = 64  # weight curves and bars plotted at most (a 2-1024-1 network has 4097 parameters)
 LIMITED_POLL_MS = 40  # a speed-limited run looks at its schedule (and a new speed) at least this often
 SHUTDOWN_WAIT_MS = 5000
-CALL_SECONDS = 0.003  # aim of one trainer.run call within a slice
 GUI_YIELD_SECONDS = 0.05  # longest the worker waits for the GUI thread to go idle before its next call
 SWITCH_INTERVAL = 0.001  # seconds a thread waiting for the GIL waits before asking for it (Python's default: 5 ms)
-MAX_EPOCHS_PER_CALL = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,6 @@ class TrainingWorker(QObject):
         self._taken = True  # the GUI has pulled the latest frame
         self._seq = itertools.count(1)
         self._network = 0
-        self._epochs_per_call = 1
         # Written by the GUI thread, read here: plain attributes (a single store is atomic).
         self.interrupts = 0
         self.max_epochs = 1000
@@ -145,7 +143,6 @@ class TrainingWorker(QObject):
         # every batch size here (headless, NumPy is faster for large batches).
         trainer.compiled_batch_limit = math.inf
         self._trainer, self._network = trainer, network
-        self._epochs_per_call = 1
         d, h = trainer.params.n_inputs, trainer.params.n_hidden
         self._shown = choose_shown_params(trainer.names, d, h, trainer.config.bias)
         self._publish(explain=True)
@@ -192,30 +189,28 @@ class TrainingWorker(QObject):
     # --- the sliced run loop --------------------------------------------------------------------------
     @Slot()
     def _run_slice(self) -> None:
-        """Train for up to SLICE_SECONDS in short calls, publish, and re-arm (or end the run)."""
+        """Train for up to SLICE_SECONDS, publish, and re-arm (or end the run)."""
         run, trainer = self._run, self._trainer
         if run is None or trainer is None:
             return
-        slice_end = time.perf_counter() + SLICE_SECONDS
-        while True:
-            if self.interrupts != run.token:
-                self._end_run("stop")
-                return
-            remaining = self.max_epochs - trainer.epoch
-            if remaining <= 0:
-                self._end_run("max_epochs")
-                return
-            due = self._epochs_due(run, trainer, remaining)
-            if due == 0:  # speed-limited and ahead of schedule
-                self._publish(explain=False)
-                self._timer.start(self._ms_until_next_epoch(run, trainer))
-                return
-            result = self._train_call(run, trainer, min(due, self._epochs_per_call), slice_end)
-            if result.stopped_by in ("target", "diverged", "stop"):
-                self._end_run(result.stopped_by)
-                return
-            if time.perf_counter() >= slice_end:
-                break
+        if self.interrupts != run.token:
+            self._end_run("stop")
+            return
+        remaining = self.max_epochs - trainer.epoch
+        if remaining <= 0:
+            self._end_run("max_epochs")
+            return
+        due = self._epochs_due(run, trainer, remaining)
+        if due == 0:  # speed-limited and ahead of schedule
+            self._publish(explain=False)
+            self._timer.start(self._ms_until_next_epoch(run, trainer))
+            return
+        # The trainer calls should_stop between its chunks of a few milliseconds, so an interrupt is seen at once.
+        result = trainer.run(due, target_loss=self.target_loss, should_stop=lambda: self._should_stop(run),
+                             max_seconds=SLICE_SECONDS)
+        if result.stopped_by in ("target", "diverged", "stop"):
+            self._end_run(result.stopped_by)
+            return
         if trainer.epoch >= self.max_epochs:
             self._end_run("max_epochs")
             return
@@ -224,20 +219,11 @@ class TrainingWorker(QObject):
         self._publish(explain=False)
         self._timer.start(0 if not run.rate else self._ms_until_next_epoch(run, trainer))
 
-    def _train_call(self, run: _RunState, trainer: Trainer, epochs: int, slice_end: float):
-        """One trainer.run call of a few milliseconds. The number of epochs per call adapts to the measured
-        cost, so the interrupt is seen within ~CALL_SECONDS whatever the size of the model's own chunks
-        (until the compiled kernel is ready, a chunk can take half a second)."""
+    def _should_stop(self, run: _RunState) -> bool:
+        """Between the trainer's chunks: first let the GUI thread finish painting if it asked (hold_worker),
+        then stop if the GUI has interrupted the run."""
         self.gui_idle.wait(GUI_YIELD_SECONDS)
-        start = time.perf_counter()
-        result = trainer.run(epochs, target_loss=self.target_loss,
-                             should_stop=lambda: self.interrupts != run.token,
-                             max_seconds=max(0.0, slice_end - start))
-        elapsed = time.perf_counter() - start
-        if result.epochs > 0 and result.stopped_by == "epochs":
-            wanted = CALL_SECONDS * result.epochs / max(elapsed, 1e-6)
-            self._epochs_per_call = int(min(max(wanted, 1), 4 * self._epochs_per_call, MAX_EPOCHS_PER_CALL))
-        return result
+        return self.interrupts != run.token
 
     def _epochs_due(self, run: _RunState, trainer: Trainer, remaining: int) -> int:
         rate = self.epochs_per_second
