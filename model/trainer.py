@@ -167,6 +167,12 @@ class Trainer:
     def updates_per_epoch(self) -> int:
         return len(self._bounds) - 1
 
+    @property
+    def uses_compiled(self) -> bool:
+        """Whether this configuration trains on the compiled loop (once it is ready): a static rule of the
+        settings and the data's shape, never of the run's length, so any split of a run gives the same bits."""
+        return self._batch_work <= self.compiled_batch_limit
+
     # --- stepping -------------------------------------------------------------------------------------
     def step_update(self) -> UpdateRecord | None:
         """Make one update and return the record of the last update applied (after a divergence no update is
