@@ -31,7 +31,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from model import kernel
 from model.datasets import Dataset
-from model.network import bias_mask
+from model.network import Layout
 from model.trainer import Snapshot, Trainer
 
 SLICE_SECONDS = 0.02  # longest a slice trains before publishing and looking at its queue
@@ -58,11 +58,11 @@ def choose_shown_params(names: list[str], n_inputs: int, n_hidden: int, bias: bo
     Whole hidden units (incoming weights, bias, outgoing weight) say more than the first ``limit``
     entries of theta, which would all be weights from input 1. Disabled biases (always 0) are left out.
     """
-    d, h = n_inputs, n_hidden
-    keep = np.ones(len(names), dtype=bool) if bias else ~bias_mask(d, h)
-    per_unit = d + (2 if bias else 1)
+    layout, h = Layout(n_inputs, n_hidden), n_hidden
+    keep = np.ones(len(names), dtype=bool) if bias else ~layout.bias_mask()
+    per_unit = n_inputs + (2 if bias else 1)
     units = h if keep.sum() <= limit else max(1, (limit - 1) // per_unit)
-    unit_of = np.concatenate([np.tile(np.arange(h), d), np.arange(h), np.arange(h), [-1]])  # theta order
+    unit_of = layout.hidden_unit()
     selected = keep & ((unit_of < units) | (unit_of == -1))
     index = np.flatnonzero(selected)
     total = len(names)
@@ -139,9 +139,6 @@ class TrainingWorker(QObject):
     @Slot(object, int)
     def set_trainer(self, trainer: Trainer, network: int) -> None:
         self._end_run("stop")
-        # The compiled loop trains without holding the GIL, so the GUI thread paints meanwhile: use it for
-        # every batch size here (headless, NumPy is faster for large batches).
-        trainer.compiled_batch_limit = math.inf
         self._trainer, self._network = trainer, network
         d, h = trainer.params.n_inputs, trainer.params.n_hidden
         self._shown = choose_shown_params(trainer.names, d, h, trainer.config.bias)
@@ -331,6 +328,10 @@ class TrainingController(QObject):
 
     def latest_frame(self) -> Frame | None:
         return self._worker.latest_frame() if self._alive else None
+
+    def is_finished(self) -> bool:
+        """True once the worker thread has ended (after shutdown()); it cannot be restarted."""
+        return self._thread.isFinished() and not self._thread.isRunning()
 
     def shutdown(self) -> bool:
         """Stop the run and join the thread; safe to call twice. False if the thread did not stop."""

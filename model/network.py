@@ -24,18 +24,86 @@ from model.config import MAX_INPUTS, SettingError, TrainConfig
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation, Loss
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where each parameter array sits in theta: the one place that knows the layout.
+
+    theta = [W1 (d*h, row-major: input i, hidden j at i*h + j), b1 (h), W2 (h), b2 (1)]."""
+
+    n_inputs: int
+    n_hidden: int
+
+    @property
+    def b1_at(self) -> int:
+        return self.n_inputs * self.n_hidden
+
+    @property
+    def w2_at(self) -> int:
+        return self.b1_at + self.n_hidden
+
+    @property
+    def b2_at(self) -> int:
+        return self.w2_at + self.n_hidden
+
+    @property
+    def size(self) -> int:
+        return self.b2_at + 1
+
+    @property
+    def W1(self) -> slice:
+        return slice(0, self.b1_at)
+
+    @property
+    def b1(self) -> slice:
+        return slice(self.b1_at, self.w2_at)
+
+    @property
+    def W2(self) -> slice:
+        return slice(self.w2_at, self.b2_at)
+
+    @property
+    def b2(self) -> slice:
+        return slice(self.b2_at, self.size)
+
+    def split(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Views W1 (..., d, h), b1 (..., 1, h), W2 (..., h, 1), b2 (..., 1, 1) of theta vectors (..., size)."""
+        lead, d, h = thetas.shape[:-1], self.n_inputs, self.n_hidden
+        return (thetas[..., self.W1].reshape(*lead, d, h), thetas[..., self.b1].reshape(*lead, 1, h),
+                thetas[..., self.W2].reshape(*lead, h, 1), thetas[..., self.b2].reshape(*lead, 1, 1))
+
+    def names(self) -> list[str]:
+        """Names in theta's order: w1_11 ... (input i, hidden j), b1_1 ..., w2_1 ..., b2 (1-based)."""
+        d, h = self.n_inputs, self.n_hidden
+        sep = "_" if max(d, h) > 9 else ""
+        names = [f"w1_{i + 1}{sep}{j + 1}" for i in range(d) for j in range(h)]
+        names += [f"b1_{j + 1}" for j in range(h)]
+        names += [f"w2_{j + 1}" for j in range(h)]
+        return [*names, "b2"]
+
+    def hidden_unit(self) -> np.ndarray:
+        """The hidden unit (0-based) each entry of theta belongs to: its incoming weights, bias and outgoing
+        weight; -1 for b2."""
+        h = self.n_hidden
+        return np.concatenate([np.tile(np.arange(h), self.n_inputs), np.arange(h), np.arange(h), [-1]])
+
+    def bias_mask(self) -> np.ndarray:
+        """True at the positions of theta that hold biases."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.b1] = True
+        mask[self.b2] = True
+        return mask
+
+
 class Params:
     """A flat parameter vector and its four shaped views (``W1``, ``b1``, ``W2``, ``b2``)."""
 
     def __init__(self, n_inputs: int, n_hidden: int, theta: np.ndarray | None = None):
         self.n_inputs, self.n_hidden = n_inputs, n_hidden
-        size = param_count(n_inputs, n_hidden)
+        self.layout = layout = Layout(n_inputs, n_hidden)
+        size = layout.size
         self.theta = np.zeros(size) if theta is None else np.array(theta, dtype=np.float64).reshape(size)
-        d, h = n_inputs, n_hidden
-        self.W1 = self.theta[: d * h].reshape(d, h)
-        self.b1 = self.theta[d * h : d * h + h]
-        self.W2 = self.theta[d * h + h : d * h + 2 * h].reshape(h, 1)
-        self.b2 = self.theta[d * h + 2 * h :]
+        W1, b1, W2, b2 = layout.split(self.theta)
+        self.W1, self.b1, self.W2, self.b2 = W1, b1.reshape(-1), W2, b2.reshape(-1)
 
     def copy(self) -> Params:
         return Params(self.n_inputs, self.n_hidden, self.theta.copy())
@@ -52,26 +120,8 @@ class Params:
         return params
 
 
-def param_count(n_inputs: int, n_hidden: int) -> int:
-    return n_inputs * n_hidden + 2 * n_hidden + 1
-
-
 def param_names(n_inputs: int, n_hidden: int) -> list[str]:
-    """Names in theta's order: w1_11 ... (input i, hidden j), b1_1 ..., w2_1 ..., b2 (1-based)."""
-    sep = "_" if max(n_inputs, n_hidden) > 9 else ""
-    names = [f"w1_{i + 1}{sep}{j + 1}" for i in range(n_inputs) for j in range(n_hidden)]
-    names += [f"b1_{j + 1}" for j in range(n_hidden)]
-    names += [f"w2_{j + 1}" for j in range(n_hidden)]
-    return [*names, "b2"]
-
-
-def bias_mask(n_inputs: int, n_hidden: int) -> np.ndarray:
-    """True at the positions of theta that hold biases."""
-    mask = np.zeros(param_count(n_inputs, n_hidden), dtype=bool)
-    d, h = n_inputs, n_hidden
-    mask[d * h : d * h + h] = True
-    mask[-1] = True
-    return mask
+    return Layout(n_inputs, n_hidden).names()
 
 
 def init_params(config: TrainConfig, n_inputs: int, rng: np.random.RandomState | None = None) -> Params:
@@ -136,7 +186,7 @@ class Workspace:
         self.z2, self.p = np.empty((m, 1)), np.empty((m, 1))
         self.ones = np.ones(m)  # summing a batch as ones @ values is several times faster than sum(axis=0)
         self.dz2, self.scratch, self.sample_loss = np.empty((m, 1)), np.empty((m, 1)), np.empty((m, 1))
-        size = param_count(n_inputs, n_hidden)
+        size = Layout(n_inputs, n_hidden).size
         self.delta, self.candidate = np.empty(size), np.empty(size)
 
 
@@ -158,12 +208,16 @@ def loss_value(ws: Workspace, y: np.ndarray, spec: NetworkSpec) -> float:
     return float(ws.sample_loss.sum())
 
 
-def backward(params: Params, X: np.ndarray, y: np.ndarray, ws: Workspace, spec: NetworkSpec, grad: Params) -> None:
+def backward(params: Params, X: np.ndarray, y: np.ndarray, ws: Workspace, spec: NetworkSpec, grad: Params,
+             batch_size: int | None = None, decay: bool = True) -> None:
     """Fill ``grad`` with the gradient of mean loss + (l2/2)|W|^2 over the batch, after forward(X).
 
     dz2 = dL/dz2 / m;  dW2 = a1^T dz2;  db2 = sum dz2;  dz1 = (dz2 W2^T) * f'(z1);  dW1 = X^T dz1;  db1 = sum dz1
+
+    For a batch taken in blocks of rows, X is one block: ``batch_size`` is the whole batch's m, and
+    ``decay=False`` leaves the weight decay to be added once, by add_weight_decay, after the blocks are summed.
     """
-    m = X.shape[0]
+    m = X.shape[0] if batch_size is None else batch_size
     spec.loss.grad_z(ws.p, y, ws.z2, spec.output, ws.dz2, ws.scratch)
     if m != 1:
         ws.dz2 /= m
@@ -178,6 +232,12 @@ def backward(params: Params, X: np.ndarray, y: np.ndarray, ws: Workspace, spec: 
     else:
         grad.b1[...] = 0.0
         grad.b2[...] = 0.0
+    if decay:
+        add_weight_decay(params, grad, spec)
+
+
+def add_weight_decay(params: Params, grad: Params, spec: NetworkSpec) -> None:
+    """grad += l2 * W for the weights (biases are not decayed)."""
     if spec.l2:
         grad.W1 += spec.l2 * params.W1
         grad.W2 += spec.l2 * params.W2

@@ -29,29 +29,47 @@ from model.config import SettingError, TrainConfig, check_lr
 from model.datasets import Dataset
 from model.history import History
 from model.network import (
+    Layout,
     NetworkSpec,
     Params,
     Workspace,
+    add_weight_decay,
     apply_update,
     backward,
     explain,
     forward,
     init_params,
     loss_value,
-    param_names,
     predict,
 )
 
 DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order each epoch
-# A chunk of updates is one compiled call: long enough to amortise the call and the bookkeeping, short
-# enough (a few ms) that a stop request or a time limit is served at once.
+# A chunk of updates is one compiled call (or one pass of the NumPy loop): long enough to amortise the call and
+# the bookkeeping, short enough (a few ms) that a stop request or a time limit is served at once.
 CHUNK_WORK = 4_000_000  # samples x parameters
-MAX_CHUNK_UPDATES = 16384
-# The compiled loop runs one core; headless, NumPy's vectorised phases (and BLAS) are faster for batches
-# this large. A window raises Trainer.compiled_batch_limit: the compiled loop runs without the GIL, so the
-# GUI thread can paint while it trains.
-KERNEL_MAX_BATCH_WORK = 4096  # batch size x hidden units
+MAX_CHUNK_UPDATES = 65536
 NUMPY_CHUNK_WORK = 100_000  # the NumPy path costs ~30 us an update: chunks of a few ms there too
+# The NumPy path works through a batch in blocks of rows, so its buffers stay small (and in cache) whatever the
+# data's size, and a stop request is served between blocks of a long update. The block size depends on the
+# hidden size alone, so the same settings always sum in the same order.
+ROW_BLOCK_VALUES = 1 << 16  # rows x hidden units per block
+# Which path a configuration takes is a static rule of its shape (see compiled_path): the compiled loop is
+# scalar, the NumPy phases pay ~30 us of calls per update but vectorise (SIMD transcendental functions, BLAS).
+# An update's compiled cost grows with batch x hidden x the activation's scalar cost; past this, NumPy wins.
+COMPILED_MAX_WORK = 6000
+SCALAR_COST = {"sigmoid": 3.0, "tanh": 3.0}  # relative to relu, linear and leaky_relu (1)
+STOPPED = 3  # a stop request served inside a long update (NumPy path): that update was not applied
+
+
+def compiled_path(config: TrainConfig, n_inputs: int, n_samples: int) -> bool:
+    """Whether ``config`` on data of this shape trains on the compiled loop (once it is ready).
+
+    A rule of the settings and the data's shape alone, never of a run's length or of a timing, so a run gives the
+    same bits however it is split. Per-sample modes below 2048 hidden units take the compiled loop; minibatch and
+    full batch take it while batch x hidden x (3 for sigmoid and tanh, else 1) <= COMPILED_MAX_WORK.
+    """
+    batch = {"full": n_samples, "minibatch": min(config.batch_size, n_samples)}.get(config.mode, 1)
+    return batch * config.hidden * SCALAR_COST.get(config.activation, 1.0) <= COMPILED_MAX_WORK
 
 
 @dataclass(frozen=True)
@@ -74,9 +92,13 @@ class Divergence:
     epoch: int
     update: int
     lr: float
+    data: bool = False  # the loss was not finite before any update: the data, not the learning rate
 
     @property
     def message(self) -> str:
+        if self.data:
+            return (f"training diverged at epoch {self.epoch} (update {self.update}): the loss of the initial "
+                    f"network is not finite on this data; its inputs or targets are too large to compute with.")
         return (f"training diverged at epoch {self.epoch} (update {self.update}): the loss or a weight became "
                 f"infinite or NaN; the last finite weights are kept. Try a smaller learning rate than {self.lr:g}.")
 
@@ -104,13 +126,50 @@ class RunResult:
     stopped_by: str  # "epochs", "target", "diverged", "stop", "time"
 
 
+class EpochTotals:
+    """Running sums over an epoch's samples, as the compiled loop keeps them: one row of (E, 5) arrays."""
+
+    LOSS, SAMPLES, CORRECT, SSRES, SSTOT = range(kernel.TOTALS)  # SSRES: (p - y)^2, SSTOT: (y - mean y)^2
+
+    @classmethod
+    def values(cls, sums: np.ndarray, classification: bool) -> dict[str, np.ndarray]:
+        """The epochs' train loss and accuracy (classification) or R^2, from their sums (E, 5)."""
+        values = {"train_loss": sums[:, cls.LOSS] / sums[:, cls.SAMPLES]}
+        if classification:
+            values["metric"] = sums[:, cls.CORRECT] / sums[:, cls.SAMPLES]
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values["metric"] = np.where(sums[:, cls.SSTOT] > 0,
+                                            1.0 - sums[:, cls.SSRES] / sums[:, cls.SSTOT], np.nan)
+        return values
+
+
+@dataclass
+class _LastUpdate:
+    """What the latest applied update saw and did (owned by the trainer; copied into an UpdateRecord)."""
+
+    samples: np.ndarray
+    theta_before: np.ndarray
+    grad: np.ndarray
+    prediction: np.ndarray
+    loss_sum: float
+    lr: float
+
+    @classmethod
+    def like(cls, other: _LastUpdate) -> _LastUpdate:
+        return cls(other.samples, np.empty_like(other.theta_before), np.empty_like(other.grad),
+                   np.empty_like(other.prediction), math.nan, other.lr)
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, dataset: Dataset, initial: Params | None = None):
         self.dataset = dataset
         self.config = config
         self.spec = NetworkSpec.from_config(config)
-        if self.spec.loss.needs_sigmoid and not ((dataset.y >= 0) & (dataset.y <= 1)).all():
-            raise SettingError("loss", config.loss, "needs targets between 0 and 1; this dataset has others")
+        if self.spec.loss.needs_sigmoid:
+            targets = dataset.y if dataset.y_test is None else np.vstack([dataset.y, dataset.y_test])
+            if not ((targets >= 0) & (targets <= 1)).all():
+                raise SettingError("loss", config.loss, "needs targets between 0 and 1; this dataset has others")
         d = dataset.n_inputs
         # One stream: the initial weights first, then the sample orders (as in notebook 004).
         self.rng = np.random.RandomState(config.seed)
@@ -124,39 +183,43 @@ class Trainer:
             if not config.bias:
                 self.params.b1[...] = 0.0
                 self.params.b2[...] = 0.0
-        self.names = param_names(d, config.hidden)
-        n, size = len(dataset.X), self.params.theta.size
+        self.layout = self.params.layout
+        self.names = self.layout.names()
+        n, size = len(dataset.X), self.layout.size
         self.n_samples = n
         self.epoch = 0  # completed epochs
         self.updates = 0  # applied updates
         self.position = 0  # updates made in the current, unfinished epoch
-        self._in_order = np.arange(n, dtype=np.int64)
-        self.order = self._in_order  # sample order of the current epoch
+        self._in_order = np.arange(n, dtype=np.int64)[None, :]
+        self.order = self._in_order[0]  # sample order of the current epoch
         # where each update's batch begins and ends inside an epoch's order
         batch = {"full": n, "minibatch": config.batch_size}.get(config.mode, 1)
         self._bounds = np.minimum(np.arange(0, n + batch, batch), n)[: -(-n // batch) + 1].astype(np.int64)
-        self._batch_work = batch * config.hidden
-        self._chunk_updates = max(1, min(MAX_CHUNK_UPDATES, CHUNK_WORK // (size * batch)))
-        self._numpy_chunk_updates = max(1, min(MAX_CHUNK_UPDATES, NUMPY_CHUNK_WORK // (size * batch)))
-        self.compiled_batch_limit: float = KERNEL_MAX_BATCH_WORK  # use the compiled loop up to this batch x hidden
-        self._carry = np.zeros(5)  # current epoch's sums: loss, samples, correct, squared residual, total
+        self._max_batch = int(np.diff(self._bounds).max())
+        self.uses_compiled = compiled_path(config, d, n)
+        # Public so tests can make the internal boundaries small: updates per chunk, rows per block.
+        per_chunk = CHUNK_WORK if self.uses_compiled else NUMPY_CHUNK_WORK
+        self.max_chunk_updates = max(1, min(MAX_CHUNK_UPDATES, per_chunk // (size * self._max_batch)))
+        self.row_block = max(1, ROW_BLOCK_VALUES // config.hidden)
+        self._classification = dataset.task == "classification"
+        self._carry = np.zeros(kernel.TOTALS)  # the unfinished epoch's sums (EpochTotals' columns)
         self.history = History(size)
         self.diverged: Divergence | None = None
         self.last_epoch: dict[str, float] | None = None  # the latest closed epoch's numbers
-        self._last_samples: np.ndarray | None = None
-        self._last_loss = math.nan
-        self._last_pred = np.empty(0)  # read lazily: for a batch it is the workspace's output buffer
-        self._last = np.empty((3, size))  # theta before, grad, delta of the last update
-        self._last_lr = config.lr
-        self._before = np.empty(size)
-        self._grad = Params(d, config.hidden)
-        self._kernel_grad, self._kernel_delta = np.empty(size), np.empty(size)
-        self._workspaces: dict[int, Workspace] = {}
-        self._batch_x: dict[int, np.ndarray] = {}
+        self._last: _LastUpdate | None = None
+        self._out = _LastUpdate(np.empty(0, np.int64), np.empty(size), np.empty(size), np.empty(self._max_batch),
+                                math.nan, config.lr)  # where a chunk writes its last update
+        self._work = np.empty((3, size))
+        self._before, self._prediction = np.empty(size), np.empty(self._max_batch)  # NumPy path scratch
         # (y - mean y)^2 per training sample: R^2's denominator, summed over the samples actually seen
         self._sstot = ((dataset.y - dataset.y.mean()) ** 2).ravel()
-        self._sstot_sum = float(np.add.reduceat(self._sstot, [0])[0])  # summed as _batch_totals sums
-        self._classification = dataset.task == "classification"
+        self._problem = kernel.Problem(dataset.X, dataset.y, self._sstot, d, config.hidden, self.layout.b1_at,
+                                       self.layout.w2_at, self.layout.b2_at, self.spec.activation.code,
+                                       self.spec.output.code, self.spec.loss.code, config.bias, config.l2,
+                                       self._classification)
+        self._grad, self._block_grad = Params(d, config.hidden), Params(d, config.hidden)
+        self._workspaces: dict[int, Workspace] = {}
+        self._batch_x: dict[int, np.ndarray] = {}
 
     # --- settings that change without a reset -------------------------------------------------------
     def set_learning_rate(self, lr: float) -> None:
@@ -166,12 +229,6 @@ class Trainer:
     @property
     def updates_per_epoch(self) -> int:
         return len(self._bounds) - 1
-
-    @property
-    def uses_compiled(self) -> bool:
-        """Whether this configuration trains on the compiled loop (once it is ready): a static rule of the
-        settings and the data's shape, never of the run's length, so any split of a run gives the same bits."""
-        return self._batch_work <= self.compiled_batch_limit
 
     # --- stepping -------------------------------------------------------------------------------------
     def step_update(self) -> UpdateRecord | None:
@@ -188,7 +245,7 @@ class Trainer:
             max_seconds: float | None = None) -> RunResult:
         """Train ``epochs`` more epochs (finishing the current one first), stopping early when an epoch's
         train loss is <= target_loss, when should_stop() is true (checked between chunks of a few
-        milliseconds' work), after max_seconds, or on divergence."""
+        milliseconds' work, and between row blocks of a long update), after max_seconds, or on divergence."""
         n_updates = epochs * self.updates_per_epoch - self.position if epochs > 0 else 0
         return self._advance(n_updates, target_loss, should_stop, max_seconds)
 
@@ -208,132 +265,167 @@ class Trainer:
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped_by = "time"
                     break
-                compiled = kernel.ready() if self._batch_work <= self.compiled_batch_limit else None
-                limit = self._chunk_updates if compiled is not None else self._numpy_chunk_updates
-                done, reached = self._chunk(min(remaining, limit), target, compiled)
+                compiled = kernel.ready() if self.uses_compiled else None
+                done, status = self._chunk(min(remaining, self.max_chunk_updates), target, compiled, should_stop)
                 remaining -= done
-                if self.diverged:
+                if status == kernel.DIVERGED:
                     stopped_by = "diverged"
                     break
-                if reached:
+                if status == kernel.TARGET_REACHED:
                     stopped_by = "target"
+                    break
+                if status == STOPPED:
+                    stopped_by = "stop"
                     break
         return RunResult(self.epoch - start_epoch, self.updates - start_updates, stopped_by)
 
     # --- a chunk of updates ---------------------------------------------------------------------------
-    def _chunk(self, count: int, target: float, compiled) -> tuple[int, bool]:
-        """Make up to ``count`` updates: compiled when the kernel is ready and the batches are small, else
-        with the NumPy phases (the two agree to 1e-12).
-        Returns (updates applied, whether an epoch reached the target loss)."""
-        idx, starts, rng_before, epoch_offsets = self._plan(count)
-        loss_out, pred_out = np.empty(count), np.empty(len(idx))
-        rows = np.empty(((self.position + count) // self.updates_per_epoch, self.params.theta.size))
+    def _chunk(self, count: int, target: float, compiled, should_stop) -> tuple[int, int]:
+        """Make up to ``count`` updates: compiled when the kernel is ready and the configuration takes it, else
+        with the NumPy phases (the two agree to 1e-12). Returns (updates applied, status)."""
+        orders, stride, rng_before = self._plan(count)
+        closing = (self.position + count) // self.updates_per_epoch
+        epoch_sums, rows = np.empty((closing, kernel.TOTALS)), np.empty((closing, self.layout.size))
+        out = self._out
         if compiled is not None:
-            spec, cfg = self.spec, self.config
-            done, status = compiled(
-                self.dataset.X, self.dataset.y, idx, starts, self.params.theta, self.params.n_inputs,
-                self.params.n_hidden, spec.activation.code, spec.output.code, spec.loss.code, spec.bias, cfg.lr,
-                cfg.l2, self.position, self.updates_per_epoch, self.n_samples, self._carry[0], target, loss_out,
-                pred_out, rows, self._last[1], self._last[2], self._last[0], self._kernel_grad, self._kernel_delta)
-            done = int(done)
+            done, status, out.loss_sum = kernel.run_updates(
+                compiled, self._problem, orders, stride, self._bounds, self.position, count, self.params.theta,
+                self.config.lr, target, self._carry, epoch_sums, rows, out.grad, out.prediction, out.theta_before,
+                self._work)
         else:
-            done, status = self._numpy_updates(idx, starts, target, loss_out, pred_out, rows)
-        reached = status == kernel.TARGET_REACHED
-        if reached and rng_before is not None:
-            # Stopped at an epoch's end: draw again only the orders of the epochs that were begun.
+            done, status, attempted_loss = self._numpy_updates(orders, stride, count, target, epoch_sums, rows,
+                                                               should_stop)
+        if rng_before is not None and done < count:
+            # Stopped early: draw again only the orders of the epochs that were begun, so the stream is where
+            # an unsplit run would have it.
+            first = 0 if self.position == 0 else self.updates_per_epoch - self.position
+            begun = 0 if done <= first else -(-(done - first) // self.updates_per_epoch)
             self.rng.set_state(rng_before)
-            self._draw_orders(sum(1 for offset in epoch_offsets if offset < done))
+            self._draw_orders(begun)
+        if compiled is not None:
+            attempted_loss = out.loss_sum
         if done:
-            last = slice(starts[done - 1], starts[done])
-            self._last_samples = idx[last].copy()
-            self._last_pred = pred_out[last]
-            self._last_loss = float(loss_out[done - 1]) / (starts[done] - starts[done - 1])
-            self._last_lr = self.config.lr
-        self._account(loss_out[:done], idx, starts[: done + 1], pred_out, rows)
+            self._keep_last(orders, stride, done, status, compiled)
+        closed = (self.position + done) // self.updates_per_epoch
+        if closed:
+            self._close_epochs(epoch_sums[:closed], rows[:closed])
+        if done and (self.position + done) % self.updates_per_epoch:
+            self.order = orders[((self.position + done) // self.updates_per_epoch) * stride]
+        self.updates += done
+        self.position = (self.position + done) % self.updates_per_epoch
         if status == kernel.DIVERGED:
-            self._diverge()
-        return done, reached
-
-    def _numpy_updates(self, idx, starts, target, loss_out, pred_out, rows) -> tuple[int, int]:
-        """The same contract as the compiled loop (model/kernel.py), with the NumPy phases."""
-        X, y, spec = self.dataset.X, self.dataset.y, self.spec
-        epoch_loss, row = self._carry[0], 0
-        for u in range(len(starts) - 1):
-            lo, hi = starts[u], starts[u + 1]
-            if hi - lo == self.n_samples and self.config.mode == "full":
-                xb, yb = X, y  # the whole set in order: no copy
-            else:
-                xb = np.take(X, idx[lo:hi], axis=0, out=self._batch_buffer(hi - lo))
-                yb = y[idx[lo:hi]]
-            ws = self._workspace(hi - lo)
-            forward(self.params, xb, ws, spec)
-            loss_out[u] = loss_value(ws, yb, spec)
-            pred_out[lo:hi] = ws.p[:, 0]
-            if not math.isfinite(loss_out[u]):
-                return u, kernel.DIVERGED
-            backward(self.params, xb, yb, ws, spec, self._grad)
-            if not self._apply(ws):
-                return u, kernel.DIVERGED
-            epoch_loss += loss_out[u]
-            if (self.position + u + 1) % self.updates_per_epoch == 0:
-                rows[row] = self.params.theta
-                row += 1
-                if epoch_loss / self.n_samples <= target:
-                    return u + 1, kernel.TARGET_REACHED
-                epoch_loss = 0.0
-        return len(starts) - 1, kernel.DONE
+            self._diverge(attempted_loss)
+        return done, status
 
     def _plan(self, count: int):
-        """Sample indices and batch boundaries of the next ``count`` updates.
-
-        Every mode's epoch is one ordering of n sample indices cut into batches at self._bounds; orders are
-        drawn for the epochs that begin in this chunk. Returns (idx, starts, rng state before any draw,
-        update offsets at which epochs begin)."""
-        upe, n, bounds = self.updates_per_epoch, self.n_samples, self._bounds
-        position = self.position
+        """The sample orders of the epochs the next ``count`` updates touch: row 0 is the epoch under way (if
+        one is), then one row per epoch begun, drawn now. Returns (orders (E, n), row stride (0 when every epoch
+        is in order), rng state before any draw or None)."""
+        if self.config.mode not in DRAWING_MODES:
+            return self._in_order, 0, None
+        upe, position = self.updates_per_epoch, self.position
         first = 0 if position == 0 else min(count, upe - position)  # updates left in the epoch under way
-        whole, tail = divmod(count - first, upe)
-        new_epochs = whole + (1 if tail else 0)
-        rng_before = self.rng.get_state() if new_epochs and self.config.mode in DRAWING_MODES else None
-        orders = self._draw_orders(new_epochs)
-        idx_parts = [self.order[bounds[position] : bounds[position + first]]] if first else []
-        start_parts = [bounds[position : position + first] - bounds[position]] if first else []
-        offset = bounds[position + first] - bounds[position] if first else 0
-        if whole:
-            idx_parts.append(orders[:whole].ravel())
-            start_parts.append((bounds[:-1][None, :] + (offset + n * np.arange(whole))[:, None]).ravel())
-            offset += whole * n
-        if tail:
-            idx_parts.append(orders[whole, : bounds[tail]])
-            start_parts.append(bounds[:tail] + offset)
-            offset += bounds[tail]
-        idx = np.concatenate(idx_parts).astype(np.int64, copy=False)  # a new, writable array, as the kernel expects
-        starts = np.concatenate([*start_parts, [offset]]).astype(np.int64)
-        epoch_offsets = [first + e * upe for e in range(new_epochs)]
-        return idx, starts, rng_before, epoch_offsets
+        new_epochs = -(-(count - first) // upe)
+        current = [self.order[None, :]] if first else []  # taken before the draws below replace self.order
+        rng_before = self.rng.get_state() if new_epochs else None
+        orders = np.concatenate([*current, self._draw_orders(new_epochs)])
+        return orders, 1, rng_before
 
     def _draw_orders(self, epochs: int) -> np.ndarray:
         """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order."""
         n, mode = self.n_samples, self.config.mode
         if mode == "random_sample":  # one draw of epochs * n equals epochs draws of n, in order
             orders = self.rng.randint(0, n, size=(epochs, n)).astype(np.int64)
-        elif mode == "minibatch":
-            orders = np.array([self.rng.permutation(n) for _ in range(epochs)], dtype=np.int64).reshape(epochs, n)
         else:
-            orders = np.broadcast_to(self._in_order, (epochs, n))
+            orders = np.empty((epochs, n), dtype=np.int64)
+            for e in range(epochs):
+                orders[e] = self.rng.permutation(n)
         if epochs:
             self.order = orders[-1]
         return orders
 
-    def _apply(self, ws: Workspace) -> bool:
-        """Apply self._grad; on success keep theta before, grad and change as the last update's."""
-        np.copyto(self._before, self.params.theta)
-        if not apply_update(self.params, self._grad, self.config.lr, ws):
-            return False
-        self._last[0] = self._before
-        self._last[1] = self._grad.theta
-        self._last[2] = ws.delta
-        return True
+    def _keep_last(self, orders, stride, done, status, compiled) -> None:
+        """Keep the last applied update's record from what the chunk left in self._out."""
+        last_position = (self.position + done - 1) % self.updates_per_epoch
+        row = ((self.position + done - 1) // self.updates_per_epoch) * stride
+        lo, hi = self._bounds[last_position], self._bounds[last_position + 1]
+        out = self._out
+        if status == kernel.DIVERGED and compiled is not None:
+            # The compiled chunk's grad and predictions are the rejected update's: make the last applied one
+            # again, from the parameters it started from, on scratch copies (same code, same bits).
+            theta, carry = out.theta_before.copy(), np.zeros(kernel.TOTALS)
+            sums, rows = np.empty((1, kernel.TOTALS)), np.empty((1, self.layout.size))
+            _, _, out.loss_sum = kernel.run_updates(
+                compiled, self._problem, orders[row : row + 1], 0, self._bounds, last_position, 1, theta,
+                self.config.lr, -math.inf, carry, sums, rows, out.grad, out.prediction, np.empty_like(theta),
+                np.empty_like(self._work))
+        out.samples, out.lr = orders[row, lo:hi].copy(), self.config.lr
+        self._out, self._last = self._last or _LastUpdate.like(out), out
+
+    # --- the NumPy path -------------------------------------------------------------------------------
+    def _numpy_updates(self, orders, stride, count, target, epoch_sums, rows, should_stop) -> tuple[int, int, float]:
+        """The contract of the compiled loop (model/kernel.py _updates), with the NumPy phases, through each
+        batch in blocks of self.row_block rows. The last applied update's numbers go to self._out."""
+        upe, out, carry = self.updates_per_epoch, self._out, self._carry
+        pos, row, closed, batch_loss = self.position, 0, 0, 0.0
+        for u in range(count):
+            lo, hi = self._bounds[pos], self._bounds[pos + 1]
+            sums = self._batch_gradient(orders[row * stride, lo:hi], self._prediction, should_stop)
+            if sums is None:
+                return u, STOPPED, batch_loss
+            batch_loss = sums[EpochTotals.LOSS]
+            if not math.isfinite(batch_loss):
+                return u, kernel.DIVERGED, batch_loss
+            np.copyto(self._before, self.params.theta)
+            if not apply_update(self.params, self._grad, self.config.lr, self._workspace(min(hi - lo, self.row_block))):
+                return u, kernel.DIVERGED, batch_loss
+            np.copyto(out.theta_before, self._before)
+            np.copyto(out.grad, self._grad.theta)
+            out.prediction[: hi - lo] = self._prediction[: hi - lo]
+            out.loss_sum = batch_loss
+            for k in range(kernel.TOTALS):  # left to right, as the compiled loop sums
+                carry[k] += sums[k]
+            pos += 1
+            if pos == upe:
+                pos, row = 0, row + 1
+                epoch_sums[closed], rows[closed] = carry, self.params.theta
+                closed += 1
+                carry[:] = 0.0
+                if epoch_sums[closed - 1, 0] / epoch_sums[closed - 1, 1] <= target:
+                    return u + 1, kernel.TARGET_REACHED, batch_loss
+        return count, kernel.DONE, batch_loss
+
+    def _batch_gradient(self, samples: np.ndarray, prediction: np.ndarray, should_stop) -> list[float] | None:
+        """Fill self._grad with the batch mean gradient over ``samples`` (plus weight decay) and prediction[:m]
+        with the outputs, block by block; return the batch's sums (EpochTotals' columns), or None when
+        should_stop() asked to stop between two blocks."""
+        X, y, spec, m = self.dataset.X, self.dataset.y, self.spec, len(samples)
+        in_order = self.config.mode == "full"  # the whole set in order: blocks are slices, no copies
+        grad, sums = self._grad, [0.0, float(m), 0.0, 0.0, 0.0]
+        block_grad = self._block_grad
+        for lo in range(0, m, self.row_block):
+            hi = min(m, lo + self.row_block)
+            if lo and should_stop is not None and should_stop():
+                return None
+            rows = samples[lo:hi]
+            if in_order:
+                xb, yb = X[lo:hi], y[lo:hi]
+            else:
+                xb, yb = np.take(X, rows, axis=0, out=self._batch_buffer(hi - lo)), y[rows]
+            ws = self._workspace(hi - lo)
+            forward(self.params, xb, ws, spec)
+            sums[EpochTotals.LOSS] += loss_value(ws, yb, spec)
+            prediction[lo:hi] = ws.p[:, 0]
+            backward(self.params, xb, yb, ws, spec, grad if lo == 0 else block_grad, batch_size=m, decay=False)
+            if lo:
+                grad.theta += block_grad.theta
+            residual = np.subtract(ws.p, yb, out=ws.scratch)
+            if self._classification:
+                sums[EpochTotals.CORRECT] += np.count_nonzero((ws.p >= 0.5) == (yb >= 0.5))
+            sums[EpochTotals.SSRES] += float(np.dot(residual[:, 0], residual[:, 0]))
+            sums[EpochTotals.SSTOT] += float(self._sstot[lo:hi].sum() if in_order else self._sstot[rows].sum())
+        add_weight_decay(self.params, grad, spec)
+        return sums
 
     def _batch_buffer(self, m: int) -> np.ndarray:
         if m not in self._batch_x:
@@ -346,83 +438,31 @@ class Trainer:
         return self._workspaces[m]
 
     # --- epoch bookkeeping ----------------------------------------------------------------------------
-    def _account(self, loss_sums, idx, starts, preds, rows) -> None:
-        """Add the applied updates (their batches are idx[starts[u]:starts[u + 1]]) to the epoch totals and
-        close the epochs that ended among them (one row of ``rows`` each)."""
-        n = len(loss_sums)
-        if n == 0:
-            return
-        per_update = np.empty((n, 5))
-        per_update[:, 0] = loss_sums
-        per_update[:, 1:] = self._batch_totals(idx[: starts[-1]], starts, preds[: starts[-1]])
-        # Epoch sums are strict left-to-right sums from 0 (np.add.accumulate), so they are the same to the
-        # last bit however the epoch's updates were split across calls.
-        per_epoch = self.updates_per_epoch
-        first = min(n, per_epoch - self.position)
-        head = np.add.accumulate(np.vstack([self._carry, per_update[:first]]))[-1]
-        if self.position + first < per_epoch:
-            self._carry = head
-        else:
-            whole = (n - first) // per_epoch
-            body = per_update[first : first + whole * per_epoch].reshape(whole, per_epoch, 5)
-            sums = np.vstack([head, np.add.accumulate(body, axis=1)[:, -1]])
-            tail = per_update[first + whole * per_epoch :]
-            self._carry = np.add.accumulate(np.vstack([np.zeros(5), tail]))[-1]
-            self._close_epochs(sums, rows[: len(sums)])
-        self.updates += n
-        self.position = (self.position + n) % per_epoch
-
-    def _batch_totals(self, seen, starts, preds) -> np.ndarray:
-        """Per update: samples, correct predictions, squared residuals and (y - mean y)^2, summed over its batch.
-
-        Sums use np.add.reduceat on contiguous rows, whose order does not depend on how the updates were
-        grouped into calls, so the epoch totals are the same to the last bit however the work was split."""
-        if len(starts) == 2 and len(seen) == self.n_samples and self.config.mode == "full":
-            # one whole-set update (large full batches take this path): a few reductions, no per-sample table
-            targets = self.dataset.y[:, 0]
-            residual = preds - targets
-            correct = np.count_nonzero((preds >= 0.5) == (targets >= 0.5)) if self._classification else 0
-            ssres = np.add.reduceat(residual * residual, [0])[0]
-            return np.array([[len(seen), correct, ssres, self._sstot_sum]])
-        per_sample = np.zeros((4, len(seen)))
-        per_sample[0] = 1.0
-        targets = self.dataset.y[seen, 0]
-        if self._classification:
-            per_sample[1] = (preds >= 0.5) == (targets >= 0.5)
-        per_sample[2] = np.square(preds - targets)
-        per_sample[3] = self._sstot[seen]
-        if len(seen) == len(starts) - 1:  # one sample per update
-            return per_sample.T
-        return np.add.reduceat(per_sample, starts[:-1], axis=1).T
-
     def _close_epochs(self, sums: np.ndarray, rows: np.ndarray) -> None:
         k = len(sums)
         epochs = np.arange(self.epoch + 1, self.epoch + k + 1)
-        values = {"train_loss": sums[:, 0] / sums[:, 1]}
-        if self._classification:
-            values["metric"] = sums[:, 2] / sums[:, 1]
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                values["metric"] = np.where(sums[:, 4] > 0, 1.0 - sums[:, 3] / sums[:, 4], np.nan)
+        values = EpochTotals.values(sums, self._classification)
         if self.dataset.has_test:
-            test = evaluate_many(rows, self.dataset.X_test, self.dataset.y_test, self.spec, self.params)
+            test = evaluate_many(rows, self.dataset.X_test, self.dataset.y_test, self.spec, self.layout,
+                                 self._classification)
             values["test_loss"], values["test_metric"] = test
         self.history.append(epochs, values, rows)
         self.epoch += k
         self.last_epoch = {name: float(column[-1]) for name, column in values.items()}
 
-    def _diverge(self) -> None:
-        self.diverged = Divergence(self.epoch + 1, self.updates + 1, self.config.lr)
+    def _diverge(self, loss_sum: float) -> None:
+        data = self.updates == 0 and not math.isfinite(loss_sum)
+        self.diverged = Divergence(self.epoch + 1, self.updates + 1, self.config.lr, data)
 
     # --- reading the state ----------------------------------------------------------------------------
     def last_update(self) -> UpdateRecord | None:
-        if self.updates == 0:
+        last = self._last
+        if self.updates == 0 or last is None:
             return None
-        samples = np.arange(self.n_samples) if self._last_samples is None else self._last_samples.copy()
+        m = len(last.samples)
         epoch = self.epoch if self.position == 0 else self.epoch + 1
-        return UpdateRecord(self.updates, epoch, samples, self._last_loss, self._last_pred.copy(), self._last_lr,
-                            self._last[0].copy(),
-                            self._last[1].copy(), self._last[2].copy())
+        return UpdateRecord(self.updates, epoch, last.samples.copy(), last.loss_sum / m, last.prediction[:m].copy(),
+                            last.lr, last.theta_before.copy(), last.grad.copy(), last.grad * -last.lr)
 
     def snapshot(self, param_columns: slice | np.ndarray | None = None) -> Snapshot:
         """Copies of the state; ``param_columns`` (a slice or index array) limits the parameter history to some
@@ -448,10 +488,11 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy / R^2 of the current network on the training set (and test set)."""
         theta = self.params.theta[None, :]
-        loss, metric = evaluate_many(theta, self.dataset.X, self.dataset.y, self.spec, self.params)
+        args = (self.spec, self.layout, self._classification)
+        loss, metric = evaluate_many(theta, self.dataset.X, self.dataset.y, *args)
         result = {"train_loss": float(loss[0]), "metric": float(metric[0])}
         if self.dataset.has_test:
-            loss, metric = evaluate_many(theta, self.dataset.X_test, self.dataset.y_test, self.spec, self.params)
+            loss, metric = evaluate_many(theta, self.dataset.X_test, self.dataset.y_test, *args)
             result.update(test_loss=float(loss[0]), test_metric=float(metric[0]))
         return result
 
@@ -459,31 +500,36 @@ class Trainer:
         return predict(self.params, X, self.spec)
 
 
-def evaluate_many(thetas: np.ndarray, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, like: Params,
-                  block_values: int = 1_000_000) -> tuple[np.ndarray, np.ndarray]:
+def evaluate_many(thetas: np.ndarray, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, layout: Layout,
+                  classification: bool, block_values: int = ROW_BLOCK_VALUES * 16) -> tuple[np.ndarray, np.ndarray]:
     """Mean loss and accuracy (classification) or R^2 of the networks ``thetas`` (k, n_params) on (X, y).
 
-    Processes blocks of networks at once (k x m x h values at most ``block_values``), so a chunk of many
-    epochs costs a few NumPy calls rather than a Python loop per epoch.
+    Works on blocks of networks x rows (at most ``block_values`` hidden values at once), so a chunk of many
+    epochs costs a few NumPy calls rather than a Python loop per epoch, and a million rows never need more
+    than a block's memory. The row blocks depend on the data's size and the hidden size alone, so a network's
+    numbers do not depend on which others were evaluated with it.
     """
-    k, (m, d), h = len(thetas), X.shape, like.n_hidden
-    losses, metrics = np.empty(k), np.empty(k)
-    classification = np.isin(y, (0.0, 1.0)).all()
-    sstot = float(((y - y.mean()) ** 2).sum())
-    step = max(1, block_values // max(1, m * h))
+    k, m, h = len(thetas), len(X), layout.n_hidden
+    rows = max(1, min(m, block_values // h))
+    nets = max(1, block_values // (rows * h))
+    sums = np.zeros((k, 3))  # loss, correct, squared residual
     with np.errstate(over="ignore", invalid="ignore"):
-        for lo in range(0, k, step):
-            _evaluate_block(thetas[lo : lo + step], X, y, spec, d, h, classification, sstot,
-                            losses[lo : lo + step], metrics[lo : lo + step])
+        for lo in range(0, k, nets):
+            block = thetas[lo : lo + nets]
+            for start in range(0, m, rows):
+                sums[lo : lo + nets] += _evaluate_block(block, X[start : start + rows], y[start : start + rows],
+                                                        spec, layout, classification)
+    losses = sums[:, 0] / m
+    if classification:
+        return losses, sums[:, 1] / m
+    sstot = float(((y - y.mean()) ** 2).sum())
+    metrics = 1.0 - sums[:, 2] / sstot if sstot > 0 else np.full(k, np.nan)
     return losses, metrics
 
 
-def _evaluate_block(block, X, y, spec, d, h, classification, sstot, losses, metrics) -> None:
-    """Fill losses and metrics for the networks in block (k, n_params), all at once."""
-    W1 = block[:, : d * h].reshape(-1, d, h)
-    b1 = block[:, d * h : d * h + h][:, None, :]
-    W2 = block[:, d * h + h : d * h + 2 * h].reshape(-1, h, 1)
-    b2 = block[:, -1:][:, None, :]
+def _evaluate_block(block, X, y, spec, layout, classification) -> np.ndarray:
+    """(networks, 3): summed loss, correct predictions and squared residuals of each network in block on (X, y)."""
+    W1, b1, W2, b2 = layout.split(block)
     z1 = np.matmul(X, W1) + b1
     a1 = np.empty_like(z1)
     spec.activation.output(z1, a1)
@@ -493,9 +539,10 @@ def _evaluate_block(block, X, y, spec, d, h, classification, sstot, losses, metr
     yy = np.broadcast_to(y, p.shape)
     per_sample = np.empty_like(p)
     spec.loss.value(p, yy, z2, per_sample)
-    losses[:] = per_sample.mean(axis=(1, 2))
+    result = np.zeros((len(block), 3))
+    result[:, 0] = per_sample.sum(axis=(1, 2))
     if classification:
-        metrics[:] = ((p >= 0.5) == (yy >= 0.5)).mean(axis=(1, 2))
+        result[:, 1] = ((p >= 0.5) == (yy >= 0.5)).sum(axis=(1, 2))
     else:
-        ssres = np.square(p - yy).sum(axis=(1, 2))
-        metrics[:] = 1.0 - ssres / sstot if sstot > 0 else np.nan
+        result[:, 2] = np.square(p - yy).sum(axis=(1, 2))
+    return result
