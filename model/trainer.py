@@ -197,9 +197,11 @@ class Trainer:
         self._bounds = np.minimum(np.arange(0, n + batch, batch), n)[: -(-n // batch) + 1].astype(np.int64)
         self._max_batch = int(np.diff(self._bounds).max())
         self.uses_compiled = compiled_path(config, d, n)
-        # Public so tests can make the internal boundaries small: updates per chunk, rows per block.
-        per_chunk = CHUNK_WORK if self.uses_compiled else NUMPY_CHUNK_WORK
-        self.max_chunk_updates = max(1, min(MAX_CHUNK_UPDATES, per_chunk // (size * self._max_batch)))
+        # updates per chunk on each path (the NumPy path also runs while the compiled loop is not ready yet)
+        self._chunk_updates = {path: max(1, min(MAX_CHUNK_UPDATES, work // (size * self._max_batch)))
+                               for path, work in ((True, CHUNK_WORK), (False, NUMPY_CHUNK_WORK))}
+        # Public so tests can make the internal boundaries small: a cap on updates per chunk, rows per block.
+        self.max_chunk_updates = MAX_CHUNK_UPDATES
         self.row_block = max(1, ROW_BLOCK_VALUES // config.hidden)
         self._classification = dataset.task == "classification"
         self._carry = np.zeros(kernel.TOTALS)  # the unfinished epoch's sums (EpochTotals' columns)
@@ -266,7 +268,8 @@ class Trainer:
                     stopped_by = "time"
                     break
                 compiled = kernel.ready() if self.uses_compiled else None
-                done, status = self._chunk(min(remaining, self.max_chunk_updates), target, compiled, should_stop)
+                count = min(remaining, self.max_chunk_updates, self._chunk_updates[compiled is not None])
+                done, status = self._chunk(count, target, compiled, should_stop)
                 remaining -= done
                 if status == kernel.DIVERGED:
                     stopped_by = "diverged"
