@@ -5,21 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from model.datasets import Dataset
+from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
 from model.trainer import Snapshot
 
 MAX_VECTOR = 8  # entries of a vector printed before "…"
 MAX_BATCH_ROWS = 8  # samples of a batch listed
-
-LOSS_FORMULAS = {
-    "squared": "(p - y)²",
-    "half_squared": "(p - y)² / 2",
-    "bce": "-[y·log p + (1 - y)·log(1 - p)]",
-}
-LOSS_GRADIENTS = {
-    "squared": "2(p - y)·g'(z2)",
-    "half_squared": "(p - y)·g'(z2)",
-    "bce": "p - y   (sigmoid output with cross-entropy)",
-}
 
 
 def number(value: float) -> str:
@@ -36,10 +26,13 @@ def format_update(snapshot: Snapshot, explanation: dict | None, dataset: Dataset
     config, e = snapshot.config, explanation
     m = len(e["x"])
     d, h = e["x"].shape[1], e["z1"].shape[1]
+    act, out, loss = ACTIVATIONS[config.activation], OUTPUTS[config.output], LOSSES[config.loss]
     lines = [_heading(record, snapshot, m, len(dataset.X)),
-             f"{d}-{h}-1 network: {config.activation} hidden layer, {config.output} output g,",
-             f"{config.loss} loss, biases {'on' if config.bias else 'off'}"
+             f"{d}-{h}-1 network, biases {'on' if config.bias else 'off'}"
              + (f", weight decay {config.l2:g}" if config.l2 else ""),
+             f"  hidden f = {act.name}:  f(z) = {act.formula},   f'(z) = {act.der_formula}",
+             f"  output g = {out.name}:  g(z) = {out.formula},   g'(z) = {out.der_formula}",
+             f"  loss {loss.name}:  L = {loss.formula}",
              ""]
     if m == 1:
         lines += _single_sample(e, config)
@@ -83,7 +76,7 @@ def labelled(label: str, values, width: int = 20, per_line: int = 3) -> list[str
 
 
 def _single_sample(e: dict, config) -> list[str]:
-    act, out, loss = config.activation, config.output, config.loss
+    act, out, loss = config.activation, config.output, LOSSES[config.loss]
     return [
         "Forward pass",
         *labelled("x", e["x"]),
@@ -92,10 +85,10 @@ def _single_sample(e: dict, config) -> list[str]:
         *labelled("z2 = a1·W2 + b2", e["z2"]),
         *labelled(f"p  = {out}(z2)", e["p"]),
         *labelled("y  (target)", e["y"]),
-        f"  loss = {LOSS_FORMULAS[loss]} = {number(e['loss'])}",
+        f"  loss = {loss.formula} = {number(e['loss'])}",
         "",
         "Backward pass",
-        f"  dL/dz2 = {LOSS_GRADIENTS[loss]}",
+        f"  dL/dz2 = {loss.grad_formula}",
         *labelled("       ", e["dz2"]),
         f"  dL/dz1 = (dL/dz2 · W2ᵀ) ⊙ {act}'(z1)",
         *labelled("       ", e["dz1"]),
@@ -105,6 +98,7 @@ def _single_sample(e: dict, config) -> list[str]:
 
 
 def _batch(e: dict, config, m: int) -> list[str]:
+    loss = LOSSES[config.loss]
     rows = min(m, MAX_BATCH_ROWS)
     lines = [f"Forward pass over the batch (the first {rows} of {m} samples)",
              *labelled("x[1]", e["x"][0]),
@@ -114,10 +108,10 @@ def _batch(e: dict, config, m: int) -> list[str]:
     for k in range(rows):
         lines.append(f"  {k + 1:>6}{number(e['z2'][k, 0]):>12}{number(e['p'][k, 0]):>12}"
                      f"{number(e['y'][k, 0]):>12}{number(e['dz2'][k, 0]):>12}")
-    lines += [f"  mean loss = mean of {LOSS_FORMULAS[config.loss]} = {number(e['loss'])}",
+    lines += [f"  mean loss = mean of {loss.formula} = {number(e['loss'])}",
               "",
               "Backward pass (batch means: each dL/dz2 is divided by m)",
-              f"  dL/dz2 = {LOSS_GRADIENTS[config.loss]} / m",
+              f"  dL/dz2 = ({loss.grad_formula}) / m",
               f"  dL/dz1 = (dL/dz2 · W2ᵀ) ⊙ {config.activation}'(z1)",
               *labelled("dL/dz1[1]", e["dz1"][0]),
               "  dL/dW2 = a1ᵀ · dL/dz2      dL/dW1 = xᵀ · dL/dz1",

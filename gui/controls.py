@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.config import INITS, MAX_HIDDEN, MAX_LR, MODES, TrainConfig
-from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
+from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation, Loss
 from model.presets import PRESETS
 
 MIN_LR = 1e-6
@@ -52,18 +52,6 @@ DATASET_TIPS = {
     "product": "1000 points in [0,1)², target 10·x1·x2 plus noise, 250 test points (notebook 003): regression.",
     "two_points": "(1,2) → 1 and (1,3) → 0 (notebook 004): classification.",
 }
-ACTIVATION_TIPS = {
-    "linear": "f(z) = z",
-    "relu": "f(z) = max(0, z)",
-    "leaky_relu": "f(z) = z if z > 0 else 0.01·z",
-    "sigmoid": "f(z) = 1 / (1 + e^(-z))",
-    "tanh": "f(z) = tanh(z)",
-}
-LOSS_TIPS = {
-    "squared": "(p - y)²",
-    "half_squared": "(p - y)² / 2  (gradient p - y)",
-    "bce": "binary cross-entropy -[y·log p + (1-y)·log(1-p)]; needs the sigmoid output",
-}
 MODE_TIPS = {
     "sample": "one update per training sample, in order (an epoch = n updates)",
     "random_sample": "one update per sample drawn at random with replacement (an epoch = n updates)",
@@ -76,6 +64,16 @@ INIT_TIPS = {
     "xavier": "weights normal with scale 1/√fan-in, biases 0",
     "he": "weights normal with scale √(2/fan-in), biases 0",
 }
+
+
+def activation_tip(activation: Activation) -> str:
+    """A hidden or output function's tooltip, from its table entry."""
+    return f"f(z) = {activation.formula},   f'(z) = {activation.der_formula}\n{activation.tip}"
+
+
+def loss_tip(loss: Loss) -> str:
+    """A loss's tooltip, from its table entry."""
+    return f"L = {loss.formula},   dL/dz2 = {loss.grad_formula}\n{loss.tip}"
 
 
 def speed_label(epochs_per_second: float) -> str:
@@ -293,10 +291,12 @@ class ControlPanel(QWidget):
         self.hidden.setRange(1, MAX_HIDDEN)
         self.hidden.setKeyboardTracking(False)
         self.hidden.setToolTip(f"Hidden units, 1 to {MAX_HIDDEN}. Changing it starts a new network.")
-        self.activation = _combo(ACTIVATIONS, ACTIVATION_TIPS, "The hidden layer's activation function.")
-        self.output = _combo(OUTPUTS, ACTIVATION_TIPS, "The output unit: linear (regression) or sigmoid "
-                             "(a probability, for classification).")
-        self.loss = _combo(LOSSES, LOSS_TIPS, "The loss minimised; cross-entropy (bce) needs the sigmoid output.")
+        self.activation = _combo(ACTIVATIONS, {name: activation_tip(a) for name, a in ACTIVATIONS.items()},
+                                 "The hidden layer's activation function.")
+        self.output = _combo(OUTPUTS, {name: activation_tip(a) for name, a in OUTPUTS.items()},
+                             "The output unit: linear (regression) or sigmoid (a probability, for classification).")
+        self.loss = _combo(LOSSES, {name: loss_tip(loss) for name, loss in LOSSES.items()},
+                           "The loss minimised; cross-entropy (bce) needs the sigmoid output.")
         self.init = _combo(INITS, INIT_TIPS, "How the initial weights are drawn.")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)

@@ -526,6 +526,16 @@ class MainWindow(QMainWindow):
         self.panel.set_running(False)
         self.panel.set_trainable(False)
 
+    @property
+    def network_id(self) -> int:
+        """The number of the network in use; it changes whenever a new network replaces it."""
+        return self._network_id
+
+    @property
+    def config(self) -> TrainConfig | None:
+        """The settings of the network in use (the learning rate as it is now)."""
+        return self._config
+
     # --- drawing ----------------------------------------------------------------------------------
     def drawn_frame(self) -> Frame | None:
         """The frame last drawn, if it belongs to the network in use."""
@@ -617,13 +627,12 @@ class MainWindow(QMainWindow):
         labels["updates"].setText(f"updates {s.updates:,}")
         last = s.last_epoch or {}
         classification = frame.dataset.task == "classification"
-        labels["loss"].setText(_pair("loss", last.get("train_loss"), last.get("test_loss"), "{:.4g}"))
+        labels["loss"].setText(_pair("loss", last.get("train_loss"), last.get("test_loss")))
         if classification:
-            labels["metric"].setText(_pair("accuracy", _percent(last.get("metric")), _percent(last.get("test_metric")),
-                                           "{}"))
+            labels["metric"].setText(_pair("accuracy", last.get("metric"), last.get("test_metric"), _percent))
         else:
-            labels["metric"].setText(_pair("R²", last.get("metric"), last.get("test_metric"), "{:.4f}"))
-        labels["rate"].setText(f"{self._rate:,.0f} epochs/s" if running else "")
+            labels["metric"].setText(_pair("R²", last.get("metric"), last.get("test_metric")))
+        labels["rate"].setText(f"{significant(self._rate)} epochs/s" if running else "")
 
     # --- files ------------------------------------------------------------------------------------
     def _ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
@@ -668,11 +677,15 @@ class MainWindow(QMainWindow):
             self.import_weights(path)
 
     def import_weights(self, path: str | Path) -> bool:
-        """Load weights and continue training from them (with their settings, on their dataset if known)."""
+        """Load weights and continue training from them (with their settings, on their dataset if known).
+        A file that cannot be used leaves the session as it was and says why (what the CLI would say)."""
         try:
             weights = load_weights(path)
         except SettingError as exc:
             self.show_error(str(exc))
+            return False
+        except OSError as exc:  # load_weights reports its own as SettingError; this is a last guard
+            self.show_error(f"weights = {str(path)!r}: cannot be read: {exc.strerror or exc}")
             return False
         d, h = weights.params.n_inputs, weights.params.n_hidden
         key, dataset = self._dataset_key, self._dataset
@@ -782,22 +795,26 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
 
 
-def _pair(name: str, train, test, fmt: str) -> str:
-    def show(value):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "-"
-        return fmt.format(value)
+def significant(value: float | None, digits: int = 4) -> str:
+    """A number for the status line in ``digits`` significant digits, never longer than 11 characters however
+    large: 0.001235, 0.5, 1235, 1.235e+06, -3.142e+300. Whole numbers below a million keep their digits
+    (45,123 epochs/s reads better than 4.512e+04). None and NaN are "-"."""
+    if value is None or math.isnan(value):
+        return "-"
+    if 10**digits <= abs(value) < 1e6:  # more whole digits than significant ones: no exponent yet
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
 
+
+def _pair(name: str, train, test, show=significant) -> str:
     text = f"{name} {show(train)}"
     if test is not None:
         text += f" (test {show(test)})"
     return text
 
 
-def _percent(value):
-    if value is None or math.isnan(value):
-        return None
-    return f"{100 * value:.1f}%"
+def _percent(value) -> str:
+    return "-" if value is None or math.isnan(value) else f"{significant(100 * value)}%"
 
 
 class HelpDialog(QDialog):

@@ -6,6 +6,10 @@ A loss's ``grad_z`` is the derivative of the per-sample loss with respect to the
 pre-activation z2, so the output activation's derivative is folded in; that is what lets ``bce`` with a
 sigmoid output use the stable form p - y.
 
+Each entry also carries what the window shows about it: its formula and its derivative's (plain text, written
+with z, p, y and the output function g) and a one-line tip. Adding an activation or a loss is one entry
+here (and a case in model/kernel.py for its ``code``); the controls, tooltips and arithmetic panel read the tables.
+
 All functions write into ``out`` so the training loop allocates nothing per step.
 Arrays are float64; a batch of m samples has z, a, p and y of shape (m, h) or (m, 1).
 """
@@ -26,6 +30,9 @@ class Activation:
     output: Callable[[np.ndarray, np.ndarray], None]  # output(z, out): out = f(z)
     der: Callable[[np.ndarray, np.ndarray, np.ndarray], None]  # der(z, a, out): out = f'(z)
     code: int  # the compiled kernel's switch value (model/kernel.py)
+    formula: str  # f(z), e.g. "max(0, z)"
+    der_formula: str  # f'(z), written in z
+    tip: str  # what it does and when to pick it, one sentence or two
 
 
 def _linear(z, out):
@@ -80,11 +87,22 @@ def _tanh_der(z, a, out):
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "linear": Activation("linear", _linear, _linear_der, 0),
-    "relu": Activation("relu", _relu, _relu_der, 1),
-    "leaky_relu": Activation("leaky_relu", _leaky_relu, _leaky_relu_der, 2),
-    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_der, 3),
-    "tanh": Activation("tanh", _tanh, _tanh_der, 4),
+    "linear": Activation(
+        "linear", _linear, _linear_der, 0, formula="z", der_formula="1",
+        tip="No bend: a network of linear units can only fit a plane and draw a straight boundary."),
+    "relu": Activation(
+        "relu", _relu, _relu_der, 1, formula="max(0, z)", der_formula="1 if z > 0 else 0",
+        tip="Passes positive inputs and cuts negative ones to 0; a unit below 0 for every sample stops learning."),
+    "leaky_relu": Activation(
+        "leaky_relu", _leaky_relu, _leaky_relu_der, 2, formula=f"z if z > 0 else {LEAKY_SLOPE:g}·z",
+        der_formula=f"1 if z > 0 else {LEAKY_SLOPE:g}",
+        tip="ReLU with a small slope below 0, so no unit stops learning completely."),
+    "sigmoid": Activation(
+        "sigmoid", _sigmoid, _sigmoid_der, 3, formula="1 / (1 + e^(-z))", der_formula="sigmoid(z)·(1 - sigmoid(z))",
+        tip="Squashes z into (0, 1), a probability; its slope is at most 1/4, so it learns slowly when saturated."),
+    "tanh": Activation(
+        "tanh", _tanh, _tanh_der, 4, formula="tanh(z)", der_formula="1 - tanh(z)²",
+        tip="Squashes z into (-1, 1), centred on 0: a rescaled sigmoid, 2·sigmoid(2z) - 1."),
 }
 
 # The output unit may only be linear or sigmoid.
@@ -98,6 +116,9 @@ class Loss:
     # grad_z(p, y, z, output, out, scratch): dL/dz2 per sample; scratch is a work buffer like out
     grad_z: Callable[..., None]
     code: int
+    formula: str  # the per-sample loss L in p, y
+    grad_formula: str  # dL/dz2, with g the output function
+    tip: str
     needs_sigmoid: bool = False  # bce is only defined on a probability
 
 
@@ -146,7 +167,16 @@ def _bce_grad_z(p, y, z, output, out, scratch):
 
 
 LOSSES: dict[str, Loss] = {
-    "squared": Loss("squared", _squared, _squared_grad_z, 0),
-    "half_squared": Loss("half_squared", _half_squared, _half_squared_grad_z, 1),
-    "bce": Loss("bce", _bce, _bce_grad_z, 2, needs_sigmoid=True),
+    "squared": Loss(
+        "squared", _squared, _squared_grad_z, 0, formula="(p - y)²", grad_formula="2(p - y)·g'(z2)",
+        tip="Squared error, the mean over the samples: large errors weigh most."),
+    "half_squared": Loss(
+        "half_squared", _half_squared, _half_squared_grad_z, 1, formula="(p - y)² / 2",
+        grad_formula="(p - y)·g'(z2)",
+        tip="Half the squared error: the 1/2 cancels the 2 of the derivative, so dL/dp = p - y."),
+    "bce": Loss(
+        "bce", _bce, _bce_grad_z, 2, formula="-[y·log p + (1 - y)·log(1 - p)]",
+        grad_formula="p - y",
+        tip="Binary cross-entropy, for targets 0 and 1; needs the sigmoid output, whose slope g'(z2) it cancels.",
+        needs_sigmoid=True),
 }

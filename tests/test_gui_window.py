@@ -7,12 +7,27 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from gui import worker as worker_module
+from gui.main_window import significant
 from gui.worker import MAX_SHOWN_PARAMS
 from model.datasets import load_csv
 from model.network import NetworkSpec, Params, predict
 from model.weights_io import load_weights
 
 TIMEOUT = 10_000
+
+
+class FakeClock:
+    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def frame_where(qtbot, window, condition, timeout=TIMEOUT):
@@ -183,11 +198,11 @@ def test_loss_history_and_plots_export(qtbot, window, tmp_path):
 def test_learning_rate_applies_at_the_next_step_without_a_reset(qtbot, window):
     window.apply_preset("notebook_001", confirm=False)
     frame = train_epochs(qtbot, window, 10)
-    network = window._network_id
+    network = window.network_id
     window.panel.lr.field.setValue(0.02)
     window.panel.step_sample_button.click()
     after = frame_where(qtbot, window, lambda f: f.snapshot.updates == frame.snapshot.updates + 1)
-    assert window._network_id == network and after.snapshot.epoch == 10
+    assert window.network_id == network and after.snapshot.epoch == 10
     assert after.snapshot.last_update.lr == 0.02
     np.testing.assert_allclose(after.snapshot.last_update.delta, -0.02 * after.explanation["grad"])
     assert window.panel.lr.slider.value() == round(np.log10(0.02 / 1e-6) * 100)
@@ -197,17 +212,17 @@ def test_learning_rate_applies_at_the_next_step_without_a_reset(qtbot, window):
 def test_the_slider_sets_the_learning_rate_on_a_log_scale(window):
     window.panel.lr.slider.setValue(300)  # 1e-6 * 10^3
     assert window.panel.lr.value() == pytest.approx(1e-3)
-    assert window._config.lr == pytest.approx(1e-3)
+    assert window.config.lr == pytest.approx(1e-3)
 
 
 def test_a_setting_that_needs_a_new_network_asks_before_discarding_training(qtbot, window, monkeypatch):
     asked = []
     monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: asked.append(epochs) or False)
     train_epochs(qtbot, window, 25)
-    network = window._network_id
+    network = window.network_id
     window.panel.hidden.setValue(7)
     assert asked == [25]
-    assert window._network_id == network and window.panel.hidden.value() == 4  # kept, widget put back
+    assert window.network_id == network and window.panel.hidden.value() == 4  # kept, widget put back
     monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: True)
     window.panel.hidden.setValue(7)
     frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 7)
@@ -227,15 +242,15 @@ def test_changing_settings_while_training_is_safe(qtbot, window, monkeypatch):
     frame_where(qtbot, window, lambda f: f.snapshot.config.lr == 0.05)
     window.panel.speed.set_value(50)
     window.pause_training()
-    assert frame.network == window._network_id
+    assert frame.network == window.network_id
 
 
 def test_an_invalid_combination_shows_its_message_not_a_traceback(qtbot, window):
     window.apply_dataset("product", confirm=False)
-    network = window._network_id
+    network = window.network_id
     window.panel.loss.setCurrentIndex(window.panel.loss.findData("bce"))  # the product's targets are not 0..1
     assert "needs targets between 0 and 1" in window.message_bar.text()
-    assert window._network_id == network
+    assert window.network_id == network
     assert window.panel.loss.currentData() == "squared" and window.panel.output.currentData() == "linear"
 
 
@@ -332,24 +347,36 @@ def test_training_stops_at_max_epochs_and_at_the_target_loss(qtbot, window):
     assert "target" in window.statusBar().currentMessage()
 
 
-def test_a_limited_speed_trains_about_that_many_epochs_per_second(qtbot, window):
+def test_a_limited_speed_trains_on_its_schedule(qtbot, window, monkeypatch):
+    """At 20 epochs/s, each simulated second trains 20 epochs and a frozen clock trains none: the worker's
+    clock is a fake one the test moves, so a loaded machine cannot change the result (speed is for bench/)."""
+    clock = FakeClock()
+    monkeypatch.setattr(worker_module, "time", clock)
     window.panel.speed.set_value(20)
     assert window.panel.speed.label.text() == "20 epochs/s"
     window.panel.max_epochs.setValue(100_000)
     window.start_training()
-    qtbot.wait(1000)
+    frame_where(qtbot, window, lambda f: f.running)  # the schedule starts with the run, one epoch due at once
+    # Half an epoch past each due time, so rounding cannot move an epoch across it; fewer than 10 epochs at a
+    # time, so the worker never counts itself behind and drops the backlog.
+    clock.advance(0.425)  # 1 + 8.5 epochs due
+    frame_where(qtbot, window, lambda f: f.snapshot.epoch == 9)
+    qtbot.wait(200)  # the clock stands still: so does training
+    assert window.drawn_frame().snapshot.epoch == 9 and window.controller.running
+    clock.advance(0.4)  # 8 more
+    frame_where(qtbot, window, lambda f: f.snapshot.epoch == 17)
     window.pause_training()
     frame = frame_where(qtbot, window, lambda f: not f.running)
-    assert 10 <= frame.snapshot.epoch <= 30
+    assert frame.snapshot.epoch == 17
 
 
 def test_closing_during_training_stops_and_joins_the_worker(qtbot, window):
     window.panel.max_epochs.setValue(10_000_000)
     window.start_training()
     frame_where(qtbot, window, lambda f: f.snapshot.epoch > 100)
-    thread = window.controller._thread
+    assert not window.controller.is_finished()
     window.close()
-    assert thread.isFinished() and not thread.isRunning()
+    assert window.controller.is_finished()
     assert not window.controller.running
 
 
@@ -365,3 +392,30 @@ def test_status_line_shows_epoch_updates_loss_metric_and_speed(qtbot, window):
     frame_where(qtbot, window, lambda f: not f.running)
     assert labels["epoch"].text().startswith("epoch ") and labels["updates"].text().startswith("updates ")
     assert "test" in labels["loss"].text() and labels["metric"].text().startswith("R²")
+
+
+def test_a_diverged_regression_shows_its_huge_metrics_in_significant_digits(qtbot, window):
+    window.apply_dataset("product", confirm=False)
+    window.panel.lr.field.setValue(10.0)  # diverges within a few epochs
+    window.panel.max_epochs.setValue(1000)
+    with qtbot.waitSignal(window.controller.run_stopped, timeout=TIMEOUT) as stopped:
+        window.start_training()
+    assert stopped.args == ["diverged"]
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.diverged is not None and not f.running)
+    last = frame.snapshot.last_epoch
+    assert abs(last["metric"]) > 1e10 and abs(last["train_loss"]) > 1e10  # a fixed-point format would be huge
+    labels = window.status_labels
+    for name, key in (("loss", "train_loss"), ("metric", "metric")):
+        text = labels[name].text()
+        assert len(text) < 40, text
+        assert f"{last[key]:.4g}" in text  # e.g. R² -1.255e+152
+    assert labels["metric"].text().startswith("R² ") and labels["state"].text() == "diverged"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0.98765432, "0.9877"), (0.5, "0.5"), (-0.000123456, "-0.0001235"),
+                                              (1234.5678, "1235"), (45123.4, "45,123"), (1234567.0, "1.235e+06"),
+                                              (-1.2547e152, "-1.255e+152"), (float("inf"), "inf"),
+                                              (float("nan"), "-"), (None, "-")])
+def test_status_numbers_have_four_significant_digits_and_stay_short(value, shown):
+    assert significant(value) == shown
+    assert len(significant(value)) <= 11

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gui import worker as worker_module
 from gui.worker import MAX_SHOWN_PARAMS, TrainingController, choose_shown_params
 from model.datasets import load_dataset
 from model.network import param_names
@@ -14,12 +15,25 @@ from model.trainer import Trainer
 TIMEOUT = 10_000
 
 
+class FakeClock:
+    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def controller(qtbot):
     made = TrainingController()
     yield made
     assert made.shutdown()
-    assert made._thread.isFinished()
+    assert made.is_finished()
 
 
 def xor_trainer(**changes) -> Trainer:
@@ -80,20 +94,34 @@ def test_frames_of_an_older_network_carry_its_number(qtbot, controller):
     assert frame.snapshot.config.hidden == 3 and not controller.running
 
 
-def test_speed_limit_and_learning_rate_apply_while_running(qtbot, controller):
+def pull_frames(qtbot, controller, ms=200):
+    """Take frames as the window's timer does (the worker publishes a new one once the last was taken)."""
+    for _ in range(ms // 20):
+        qtbot.wait(20)
+        controller.latest_frame()
+    return controller.latest_frame()
+
+
+def test_speed_limit_and_learning_rate_apply_while_running(qtbot, controller, monkeypatch):
+    """The schedule, on a fake clock the test moves: no wall-clock bound, so a loaded machine cannot fail it."""
+    clock = FakeClock()
+    monkeypatch.setattr(worker_module, "time", clock)
     controller.set_trainer(xor_trainer(), 1)
     controller.set_limits(10**9, None)
     controller.set_speed(50)
     controller.start()
-    for _ in range(30):  # pull frames as the window's timer does: the worker publishes when one was taken
-        qtbot.wait(20)
-        controller.latest_frame()
-    qtbot.wait(20)
-    epochs = controller.latest_frame().snapshot.epoch
-    assert 10 <= epochs <= 60
+    newest(qtbot, controller, lambda f: f.running)  # the schedule starts with the run, one epoch due at once
+    # Half an epoch past a due time, so rounding cannot move an epoch across it; fewer than 25 epochs (half a
+    # second's worth) at a time, so the worker never counts itself behind and drops the backlog.
+    clock.advance(0.47)  # 1 + 23.5 epochs due
+    newest(qtbot, controller, lambda f: f.snapshot.epoch == 24)
+    frame = pull_frames(qtbot, controller)  # the clock stands still: so does training
+    assert frame.snapshot.epoch == 24 and frame.running
+    clock.advance(0.2)  # 10 more
+    newest(qtbot, controller, lambda f: f.snapshot.epoch == 34)
     controller.set_learning_rate(0.05)
-    controller.set_speed(0)
-    newest(qtbot, controller, lambda f: f.snapshot.config.lr == 0.05 and f.snapshot.epoch > epochs + 1000)
+    controller.set_speed(0)  # as fast as possible: the clock no longer matters
+    newest(qtbot, controller, lambda f: f.snapshot.config.lr == 0.05 and f.snapshot.epoch > 34 + 1000)
     controller.pause()
 
 
@@ -104,7 +132,7 @@ def test_shutdown_while_running_joins_the_thread(qtbot):
     controller.start()
     newest(qtbot, controller, lambda f: f.snapshot.epoch > 100)
     assert controller.shutdown()
-    assert controller._thread.isFinished()
+    assert controller.is_finished()
     assert controller.shutdown()  # twice is fine
 
 
