@@ -30,7 +30,8 @@ from model.functions import ACTIVATIONS, LEAKY_SLOPE, LOSSES
 
 DONE, DIVERGED, TARGET_REACHED = 0, 1, 2
 # Codes of model/functions.py's tables; numba reads module globals as compile-time constants.
-LINEAR, RELU, LEAKY_RELU, SIGMOID = (ACTIVATIONS[name].code for name in ("linear", "relu", "leaky_relu", "sigmoid"))
+LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH = (ACTIVATIONS[name].code
+                                           for name in ("linear", "relu", "leaky_relu", "sigmoid", "tanh"))
 SQUARED, HALF_SQUARED, BCE = (LOSSES[name].code for name in ("squared", "half_squared", "bce"))
 # The columns of an epoch's running totals (model/trainer.py EpochTotals names them).
 TOTALS = 5
@@ -107,7 +108,7 @@ _jitted = None
 
 def _dispatcher():
     """numba's dispatcher for the loop (not yet compiled), or None without numba."""
-    global _jitted, _failed, _act, _der, _activate, _derivative
+    global _jitted, _failed, _act, _der, _activate, _derivative, _update_loop
     if _jitted is not None:
         return _jitted
     try:
@@ -116,10 +117,12 @@ def _dispatcher():
         _failed = "numba is not installed"
         return None
     try:
-        jit = numba.njit(cache=True, nogil=True)
-        # The loop looks its helpers up as module globals: compile them first, under the same names.
-        _act, _der, _activate, _derivative = jit(_act), jit(_der), jit(_activate), jit(_derivative)
-        _jitted = jit(_updates)
+        # The loop looks its helpers up as module globals: compile them first, under the same names. They are
+        # inlined into the caller, so _updates's copy of the loop for each activation has it as a constant.
+        inline = numba.njit(nogil=True, inline="always")
+        _act, _der, _activate, _derivative = inline(_act), inline(_der), inline(_activate), inline(_derivative)
+        _update_loop = inline(_update_loop)
+        _jitted = numba.njit(cache=True, nogil=True)(_updates)
     except Exception as exc:
         _failed = f"numba could not compile the update loop: {exc.__class__.__name__}: {exc}"
         return None
@@ -219,7 +222,25 @@ def _derivative(code, z, a, out, h):
 def _updates(X, y, sstot, d, h, b1_at, w2_at, b2_at, act, out, loss, bias, l2, classification,
              orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows,
              grad, batch_pred, theta_before, work):
-    """Make ``count`` updates, from update ``position`` of the epoch under way.
+    """The compiled entry point: _update_loop with the activation a constant, so each copy's loops over the
+    hidden units have no branch on it (twice as fast for small networks as one generic loop)."""
+    fixed = (X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification)
+    run = (orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows, grad,
+           batch_pred, theta_before, work)
+    if act == RELU:
+        return _update_loop(RELU, fixed, run)
+    if act == LINEAR:
+        return _update_loop(LINEAR, fixed, run)
+    if act == LEAKY_RELU:
+        return _update_loop(LEAKY_RELU, fixed, run)
+    if act == SIGMOID:
+        return _update_loop(SIGMOID, fixed, run)
+    return _update_loop(TANH, fixed, run)
+
+
+def _update_loop(act, fixed, run):
+    """(_updates's arguments: act a constant, the rest in two tuples.) Make ``count`` updates, from update
+    ``position`` of the epoch under way.
 
     An epoch is one ordering of the n samples, cut into updates at ``bounds`` (updates per epoch + 1 offsets).
     Row e * order_stride of ``orders`` is the ordering of the e-th epoch touched here (order_stride 0: the same
@@ -234,6 +255,9 @@ def _updates(X, y, sstot, d, h, b1_at, w2_at, b2_at, act, out, loss, bias, l2, c
     parameters before the last update applied, grad and batch_pred the gradient and predictions of the last
     update attempted. work is (3, len(theta)) scratch. Returns (updates applied, status, last batch's loss sum).
     """
+    X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification = fixed
+    (orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows, grad,
+     batch_pred, theta_before, work) = run
     size = theta.shape[0]
     upe = bounds.shape[0] - 1
     z1, a1, dz1, dd = np.empty(h), np.empty(h), np.empty(h), np.empty(h)
