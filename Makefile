@@ -28,6 +28,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/engine.py
+	$(PY) bench/data.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui.py
 
 $(VENV)/bin/python:

@@ -6,14 +6,13 @@ shape (n, 1), with an optional test split of the same layout.
 
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from model.config import MAX_INPUTS, SettingError
+from model import csv_io
+from model.config import SettingError
 
 
 @dataclass(frozen=True)
@@ -123,52 +122,50 @@ def load_dataset(name: str) -> Dataset:
     return DATASETS[name]()
 
 
-def load_csv(path: str | Path, standardize: bool = False) -> Dataset:
+def load_csv(path: str | Path, standardize: bool = False, *, block_bytes: int = csv_io.BLOCK_BYTES) -> Dataset:
     """Numeric columns; the last one is the target; an optional header row of names.
 
-    Errors name the file, line and column. With ``standardize`` each input column is shifted and scaled
-    to mean 0 and standard deviation 1 (the mean and std are kept on the dataset).
+    The file's rules, and how it is read fast, are in :mod:`model.csv_io`; in short, values must be finite
+    with a magnitude of at most 1e150, so that squares and their sums cannot overflow float64. Errors name
+    the file, line and column. With ``standardize`` each input column is shifted and scaled to mean 0 and
+    standard deviation 1 (a constant column is only shifted); the mean and std are kept on the dataset.
+    ``block_bytes`` is the size of the pieces the file is parsed in (small values are for tests).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingError("csv", str(path), f"cannot be read ({exc.__class__.__name__}: {exc})") from None
-    rows = [(number, row) for number, row in enumerate(csv.reader(text.splitlines()), start=1) if row]
-    if rows and not _numeric(rows[0][1][0]):
-        header, rows = rows[0][1], rows[1:]
-    else:
-        header = None
-    if not rows:
-        raise SettingError("csv", str(path), "has no data rows")
-    width = len(rows[0][1])
-    if width < 2:
-        raise SettingError("csv", str(path), "needs at least 2 columns (inputs, then the target)")
-    if width - 1 > MAX_INPUTS:
-        raise SettingError("csv", str(path), f"has {width - 1} input columns; at most {MAX_INPUTS} are allowed")
-    values = np.empty((len(rows), width))
-    for r, (line, row) in enumerate(rows):
-        if len(row) != width:
-            raise SettingError(f"{path.name} line {line}", ",".join(row), f"has {len(row)} cells; expected {width}")
-        for c, cell in enumerate(row):
-            if not _numeric(cell):
-                where = f"{path.name} line {line} column {c + 1}"
-                raise SettingError(where, cell, "must be a finite number (every cell is required)")
-            values[r, c] = float(cell)
-    X, y = values[:, :-1], values[:, -1]
-    names = tuple(h.strip() for h in header[:-1]) if header else None
-    extra = {}
+    table = csv_io.read_csv(path, block_bytes=block_bytes)
+    X, extra = table.X, {}
     if standardize:
-        mean, std = X.mean(axis=0), X.std(axis=0)
-        std[std == 0] = 1.0  # a constant column stays constant (0) rather than becoming nan
-        X = (X - mean) / std
+        mean, std = _standardize(X, path)
         extra = {"input_mean": _frozen(mean), "input_std": _frozen(std)}
-    return make_dataset(f"csv:{path.name}", X, y, description=f"{len(rows)} rows from {path}", feature_names=names,
-                        **extra)
+    return make_dataset(f"csv:{path.name}", X, table.y, description=f"{len(X)} rows from {path}",
+                        feature_names=table.names, **extra)
 
 
-def _numeric(cell: str) -> bool:
+def _standardize(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Scale X's columns in place to mean 0 and std 1; return the mean and std.
+
+    With every |value| <= 1e150 nothing overflows below tens of millions of rows; beyond, an overflow is
+    reported (naming the column) rather than warned about.
+    """
     try:
-        return math.isfinite(float(cell))
-    except ValueError:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            mean, std = X.mean(axis=0), X.std(axis=0)
+            std[std == 0] = 1.0  # a constant column stays constant (0) rather than becoming nan
+            X -= mean
+            X /= std
+    except FloatingPointError:
+        bad = [c for c in range(X.shape[1]) if not _column_scales(X[:, c])] or [0]
+        largest = float(np.abs(X[:, bad[0]]).max())
+        raise SettingError(f"{path.name} column {bad[0] + 1} largest magnitude", largest,
+                           f"cannot be standardised over {len(X):,} rows: the sum of squares overflows float64")\
+            from None
+    return mean, std
+
+
+def _column_scales(column: np.ndarray) -> bool:
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            column.std()
+        return True
+    except FloatingPointError:
         return False
