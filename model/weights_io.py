@@ -2,8 +2,15 @@
 
 A file holds the format name and version, the settings, the dataset name, epochs and updates done, the
 final metrics and the four arrays (W1 (d, h), b1 (h,), W2 (h, 1), b2 (1,); a disabled bias is null in
-JSON and absent in .npz). Writes are atomic: a temporary file in the same folder, then a rename, so an
-interrupted export never leaves a half-written file behind.
+JSON and absent in .npz), and for a network trained on a standardised CSV the inputs' mean and std.
+
+Writes are atomic: a temporary file in the same folder, then a rename, so an interrupted export never leaves
+a half-written file behind; a new file gets the usual permissions (0666 less the umask), a replaced one keeps
+its mode.
+
+Reads trust nothing: every field is checked for its type and range, and an .npz member's shape and type are
+read from its .npy header before anything is unpacked, so a file that would unpack to gigabytes costs
+nothing. Every problem is a one-line :class:`SettingError` naming the field.
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ import io
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +35,18 @@ from model.network import Params
 FORMAT = "perceptron-playground-weights"
 VERSION = 1
 SUFFIXES = (".npz", ".json")
+MAX_FILE_BYTES = 16 << 20  # the largest network's file is about 1 MB
+MAX_META_CHARS = 100_000  # the .npz "meta" member: settings, names and metrics
+MAX_COUNT = 2**63 - 1  # epochs and updates
+MAX_NAME_CHARS = 200  # the dataset's name
+# The most values each array may hold: W1 is at most MAX_INPUTS x MAX_HIDDEN, and so on.
+ARRAY_LIMITS = {"W1": MAX_INPUTS * MAX_HIDDEN, "b1": MAX_HIDDEN, "W2": MAX_HIDDEN, "b2": 1,
+                "input_mean": MAX_INPUTS, "input_std": MAX_INPUTS}
+MEMBER_FIELDS = {"input_mean": "input_scaling mean", "input_std": "input_scaling std"}  # as errors name them
+NUMBER_KINDS = "iuf"  # numpy dtype kinds accepted as numbers: no bool, complex, text or objects
+# What a damaged file can make the parsing libraries raise (zipfile, zlib, json, numpy's header reader).
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, RuntimeError, OverflowError, zipfile.BadZipFile,
+               zlib.error, struct.error)
 
 
 @dataclass(frozen=True)
@@ -59,7 +81,7 @@ def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = ""
     if input_mean is not None:
         arrays.update(input_mean=np.asarray(input_mean, dtype=np.float64),
                       input_std=np.asarray(input_std, dtype=np.float64))
-    if path.suffix == ".json":
+    if path.suffix.lower() == ".json":
         meta["weights"] = {name: arrays[name].tolist() if name in arrays else None for name in ("W1", "b1", "W2", "b2")}
         meta["input_scaling"] = ({"mean": arrays["input_mean"].tolist(), "std": arrays["input_std"].tolist()}
                                  if input_mean is not None else None)
@@ -72,60 +94,204 @@ def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = ""
     return path
 
 
+# --- reading --------------------------------------------------------------------------------------------
 def load_weights(path) -> WeightsFile:
+    """Read and check a weights file; any problem is a one-line SettingError naming the field."""
     path = Path(path)
     _check_suffix(path)
+    data = _read_bytes(path)
+    meta, arrays = _parse_json(data, path) if path.suffix.lower() == ".json" else _parse_npz(data, path)
+    params = _params_from(arrays, path)
+    config = _config_from(meta, path)
+    if config is not None and config.hidden != params.n_hidden:
+        raise SettingError("weights", str(path), f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
+    mean, std = _input_scaling(arrays, params.n_inputs, path)
+    return WeightsFile(params, config, _dataset_name(meta, path), _count(meta, "epochs", path),
+                       _count(meta, "updates", path), _metrics(meta, path), mean, std)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        if path.suffix == ".json":
-            meta = json.loads(path.read_text(encoding="utf-8"))
-            _check_format(meta, path)
-            weights = meta.get("weights")
-            if not isinstance(weights, dict):
-                raise ValueError("no 'weights' object")
-            arrays = {k: (None if weights.get(k) is None else np.array(weights[k], dtype=np.float64))
-                      for k in ("W1", "b1", "W2", "b2")}
-            scaling = meta.get("input_scaling") or {}
-            arrays["input_mean"], arrays["input_std"] = (
-                None if scaling.get(k) is None else np.array(scaling[k], dtype=np.float64) for k in ("mean", "std"))
-        else:
-            # Open the file ourselves: np.load leaks its handle when the zip is corrupt.
-            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
-                meta = json.loads(str(npz["meta"]))
-                _check_format(meta, path)
-                arrays = {k: (npz[k].astype(np.float64) if k in npz.files else None)
-                          for k in ("W1", "b1", "W2", "b2", "input_mean", "input_std")}
+        if path.is_dir():
+            raise SettingError("weights", str(path), "is a folder, not a weights file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SettingError("weights", str(path), "no such file") from None
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        raise SettingError("weights", str(path), f"is not a readable weights file ({exc})") from None
-    params = _params_from(arrays, path)
-    config = None
-    if meta.get("config"):
-        config = TrainConfig.from_dict(meta["config"])
-        if config.hidden != params.n_hidden:
-            raise SettingError("weights", str(path),
-                               f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
-    mean, std = _input_scaling(arrays, params.n_inputs, path)
-    return WeightsFile(params, config, meta.get("dataset") or None, int(meta.get("epochs", 0)),
-                       int(meta.get("updates", 0)), dict(meta.get("metrics") or {}), mean, std)
+    except OSError as exc:
+        raise SettingError("weights", str(path), f"cannot be read: {exc.strerror or exc}") from None
+    if not data:
+        raise SettingError("weights", str(path), "is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise SettingError("weights", str(path), f"is larger than {MAX_FILE_BYTES >> 20} MB: not a weights file")
+    return data
+
+
+def _parse_json(data: bytes, path: Path) -> tuple[dict, dict]:
+    meta = _json_value(data, "weights", str(path))
+    _check_format(meta, path)
+    weights = meta.get("weights")
+    if not isinstance(weights, dict):
+        raise SettingError("weights", str(path), "has no 'weights' object holding W1, b1, W2 and b2")
+    arrays = {name: _json_array(weights.get(name), name, path) for name in ("W1", "b1", "W2", "b2")}
+    scaling = meta.get("input_scaling")
+    if scaling is None:
+        scaling = {}
+    elif not isinstance(scaling, dict):
+        raise SettingError("weights input_scaling", _shown(scaling),
+                           f'must be {{"mean": [...], "std": [...]}} or null (in {path.name})')
+    for key in ("mean", "std"):
+        arrays[f"input_{key}"] = _json_array(scaling.get(key), "input_scaling", path)
+    return meta, arrays
+
+
+def _json_value(data: bytes | str, field: str, value: str, where: str = ""):
+    """Parse JSON text; field, value and where name what is being parsed in the error."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text)
+    except RecursionError:
+        raise SettingError(field, value, f"is nested too deeply to be a weights file{where}") from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError too
+        raise SettingError(field, value, f"is not a readable weights file: {_one_line(exc)}{where}") from None
+
+
+def _json_array(value, name: str, path: Path) -> np.ndarray | None:
+    """A JSON list (of lists) of numbers as a float64 array; None stays None."""
+    if value is None:
+        return None
+    try:
+        array = np.array(value)
+    except (ValueError, TypeError, RecursionError, OverflowError):
+        array = None  # ragged or too deep
+    if array is None or array.dtype.kind not in NUMBER_KINDS:
+        raise SettingError(f"weights {name}", _shown(value), f"must be a list of numbers (in {path.name})")
+    return array.astype(np.float64)
+
+
+def _parse_npz(data: bytes, path: Path) -> tuple[dict, dict]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _UNREADABLE as exc:
+        raise SettingError("weights", str(path), f"is not a readable weights file: {_one_line(exc)}") from None
+    with archive:
+        members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+        if "meta" not in members:
+            raise SettingError("weights meta", None, f"is missing: {path.name} is not a weights file of this app")
+        meta_text = _npz_member(archive, members["meta"], "meta", path)
+        meta = _json_value(meta_text, "weights meta", _shown(meta_text), f" (in {path.name})")
+        _check_format(meta, path)
+        arrays = {name: (_npz_member(archive, members[name], name, path) if name in members else None)
+                  for name in ARRAY_LIMITS}
+    return meta, arrays
+
+
+def _npz_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path: Path):
+    """One member: its .npy header is read and checked first, so nothing larger than the limits is unpacked.
+    "meta" is a 0-d string (returned as str); the others are arrays of numbers (returned as float64)."""
+    field = f"weights {MEMBER_FIELDS.get(name, name)}"
+    try:
+        with archive.open(info) as stream:
+            shape, fortran_order, dtype = _npy_header(stream, field, path)
+            _check_member_type(name, shape, dtype, field, path)
+            count = math.prod(shape)
+            raw = stream.read(count * dtype.itemsize)
+            if len(raw) < count * dtype.itemsize:
+                raise SettingError(field, f"{len(raw)} bytes", f"is cut short: its header says {shape} "
+                                   f"{dtype} (in {path.name})")
+            if stream.read(1):  # also makes zipfile check the member's CRC
+                raise SettingError(field, _shown(shape), f"has more data than its shape holds (in {path.name})")
+    except SettingError:
+        raise
+    except _UNREADABLE as exc:
+        raise SettingError(field, info.filename, f"cannot be read: {_one_line(exc)} (in {path.name})") from None
+    array = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+    return str(array[()]) if name == "meta" else array.astype(np.float64)
+
+
+def _npy_header(stream, field: str, path: Path):
+    version = np.lib.format.read_magic(stream)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in readers:
+        raise SettingError(field, f".npy version {version[0]}.{version[1]}", f"must be 1.0 or 2.0 (in {path.name})")
+    return readers[version](stream)
+
+
+def _check_member_type(name: str, shape: tuple, dtype: np.dtype, field: str, path: Path) -> None:
+    if name == "meta":
+        if shape != () or dtype.kind != "U":
+            raise SettingError(field, f"{dtype} {shape}", f"must be a single string (in {path.name})")
+        if dtype.itemsize // 4 > MAX_META_CHARS:
+            raise SettingError(field, f"{dtype.itemsize // 4:,} characters",
+                               f"must be at most {MAX_META_CHARS:,} characters (in {path.name})")
+        return
+    if dtype.kind not in NUMBER_KINDS or dtype.subdtype is not None:
+        raise SettingError(field, str(dtype), f"must hold real numbers (integer or float) (in {path.name})")
+    if math.prod(shape) > ARRAY_LIMITS[name]:
+        raise SettingError(field, shape, f"must hold at most {ARRAY_LIMITS[name]:,} values (in {path.name})")
+
+
+def _check_format(meta, path: Path) -> None:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise SettingError("weights", str(path), f"is not a {FORMAT} file")
+    version = meta.get("version")
+    if type(version) is not int or version != VERSION:
+        raise SettingError("weights version", _shown(version),
+                           f"this app reads format version {VERSION} (in {path.name})")
+
+
+def _config_from(meta: dict, path: Path) -> TrainConfig | None:
+    data = meta.get("config")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise SettingError("weights config", _shown(data), f"must be an object of settings or null (in {path.name})")
+    try:
+        return TrainConfig.from_dict(data)
+    except SettingError as exc:
+        raise SettingError(f"weights config {exc.field}", exc.value, f"{exc.allowed} (in {path.name})") from None
+
+
+def _dataset_name(meta: dict, path: Path) -> str | None:
+    name = meta.get("dataset")
+    if name is None or name == "":
+        return None
+    if not isinstance(name, str) or len(name) > MAX_NAME_CHARS or not name.isprintable():
+        raise SettingError("weights dataset", _shown(name), f"must be a name on one line of at most {MAX_NAME_CHARS} "
+                           f"characters, or null (in {path.name})")
+    return name
+
+
+def _count(meta: dict, key: str, path: Path) -> int:
+    value = meta.get(key, 0)
+    if type(value) is not int or not 0 <= value <= MAX_COUNT:
+        raise SettingError(f"weights {key}", _shown(value), f"must be a whole number >= 0 (in {path.name})")
+    return value
+
+
+def _metrics(meta: dict, path: Path) -> dict:
+    metrics = meta.get("metrics")
+    if metrics is None:
+        return {}
+    valid = isinstance(metrics, dict) and all(
+        value is None or (isinstance(value, int | float) and not isinstance(value, bool)) for value in metrics.values())
+    if not valid:
+        raise SettingError("weights metrics", _shown(metrics),
+                           f"must be an object of names and numbers (or null) (in {path.name})")
+    return {name: _finite_or_none(value) for name, value in metrics.items()}
 
 
 def _input_scaling(arrays: dict, d: int, path: Path):
     mean, std = arrays.get("input_mean"), arrays.get("input_std")
     if mean is None and std is None:
         return None, None
-    if mean is None or std is None or mean.shape != (d,) or std.shape != (d,) or not (std > 0).all():
-        raise SettingError("weights input_scaling", str(path),
-                           f"needs a mean and a positive std for each of {d} inputs")
+    valid = (mean is not None and std is not None and mean.shape == (d,) and std.shape == (d,)
+             and np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all())
+    if not valid:
+        shown = {"mean": None if mean is None else mean.tolist(), "std": None if std is None else std.tolist()}
+        raise SettingError("weights input_scaling", _shown(shown),
+                           f"needs a finite mean and a finite std > 0 for each of {d} inputs (in {path.name})")
     return mean, std
-
-
-def _check_format(meta, path: Path) -> None:
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise SettingError("weights", str(path), f"is not a {FORMAT} file")
-    if meta.get("version") != VERSION:
-        raise SettingError("weights", str(path),
-                           f"has format version {meta.get('version')!r}; this app reads {VERSION}")
 
 
 def _params_from(arrays: dict, path: Path) -> Params:
@@ -144,10 +310,10 @@ def _params_from(arrays: dict, path: Path) -> Params:
         raise bad("b1", b1, f"({h},)")
     if b2 is not None and b2.shape not in ((1,), (1, 1), ()):
         raise bad("b2", b2, "(1,)")
-    params = Params.from_arrays(W1, b1, W2, b2)
-    if not np.isfinite(params.theta).all():
-        raise SettingError("weights", str(path), "contains values that are not finite numbers")
-    return params
+    for name, array in (("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)):
+        if array is not None and not np.isfinite(array).all():
+            raise SettingError(f"weights {name}", "not finite", f"every value must be a finite number (in {path.name})")
+    return Params.from_arrays(W1, b1, W2, b2)
 
 
 def _check_suffix(path: Path) -> None:
@@ -162,23 +328,100 @@ def _finite_or_none(value):
     return value if math.isfinite(value) else None
 
 
+def _shown(value, limit: int = 60):
+    """A value for a one-line message: itself when short, else the start of its repr."""
+    text = repr(value)
+    return value if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- writing --------------------------------------------------------------------------------------------
+def check_export_path(path) -> None:
+    """Raise a SettingError naming the path as given unless a weights file can be written there: checked
+    before a long run, by creating (and removing) a temporary file in its folder."""
+    given = str(path)
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise SettingError("export", given, f"must end in {' or '.join(SUFFIXES)}")
+    _check_place(path, given)
+    try:
+        fd, tmp = _open_temporary(path)
+    except OSError as exc:
+        raise SettingError("export", given, f"cannot be written: {exc.strerror or exc}") from None
+    os.close(fd)
+    tmp.unlink(missing_ok=True)
+
+
 def write_text_atomic(path, text: str) -> Path:
     path = Path(path)
     _write_atomic(path, text.encode())
     return path
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
+def _check_place(path: Path, given: str) -> None:
+    """The path is not a folder, and its folder is one."""
+    if path.is_dir():
+        raise SettingError("export", given, "is a folder: give a file name")
+    folder = _folder(path)
+    for ancestor in (folder, *folder.parents):
+        if ancestor.is_dir():
+            break
+        if ancestor.exists():
+            raise SettingError("export", given, f"{ancestor} is not a folder")
     if not folder.is_dir():
-        raise SettingError("export path", str(path), "its folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        raise SettingError("export", given, "its folder does not exist")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside path, then rename it over path: the file is whole or untouched.
+    Errors name the path as given, never the temporary file."""
+    given = str(path)
+    _check_place(path, given)
+    mode = _existing_mode(path)
+    try:
+        fd, tmp = _open_temporary(path)
+    except OSError as exc:
+        raise SettingError("export", given, f"cannot be written: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise SettingError("export", given, f"cannot be written: {exc.strerror or exc}") from None
         raise
+
+
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+def _existing_mode(path: Path) -> int | None:
+    """The permission bits of the regular file at path, to keep when it is replaced; None if there is none."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
+
+
+def _open_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside path, created with mode 0666 so that the umask sets its permissions as for
+    any new file (tempfile.mkstemp would make it 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = _folder(path) / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "could not create a temporary file", str(_folder(path)))

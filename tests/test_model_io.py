@@ -52,7 +52,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(weights_io.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(SettingError, match=f"export = '{path}': cannot be written: No space left on device"):
         save_weights(path, _awkward_params(seed=2), config)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["w.json"]
@@ -63,7 +63,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monke
     [
         (b"not json at all", "is not a readable weights file"),
         (b'{"format": "something else"}', "is not a perceptron-playground-weights file"),
-        (b'{"format": "perceptron-playground-weights", "version": 99}', "format version 99"),
+        (b'{"format": "perceptron-playground-weights", "version": 99}', "version = 99: this app reads format"),
     ],
 )
 def test_corrupt_files_are_refused(tmp_path, content, message):
