@@ -132,7 +132,7 @@ class Ours:
 
 def path_of(trainer: Trainer) -> str:
     """The path trainer.run takes: the compiled loop when the trainer's rule picks it and it is ready."""
-    return "compiled loop" if trainer.uses_compiled and kernel.ready() is not None else "NumPy"
+    return "compiled loop" if trainer.on_compiled_path else "NumPy"
 
 
 def _minimal_xor_epochs(X, y, W1, W2, lr, epochs):
@@ -385,8 +385,7 @@ def memory_child(rows: int) -> None:
     """Run in the child process: one full-batch epoch of MEMORY_CONFIG on ``rows`` rows; print a JSON line."""
     start_mb = peak_rss_mb()
     trainer = Trainer(MEMORY_CONFIG, uniform_product(rows))
-    if trainer.uses_compiled:  # as the app would run it
-        kernel.warm_up()
+    trainer.prepare_compiled()  # as the app would run it
     path = path_of(trainer)
     begun = time.perf_counter()
     result = trainer.run(1)
@@ -585,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = 0.2 if args.quick else 1.5
     started = time.perf_counter()
     memory = measure_memory(QUICK_MEMORY_ROWS if args.quick else MEMORY_ROWS)  # first, while this process is small
-    compiled = kernel.warm_up() is not None
+    compiled = kernel.warm_up()
     torch_info = torch_version()
     print_header(seconds, compiled, torch_info)
     print_memory(memory)

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     from model import kernel
 
     app = QApplication.instance() or QApplication(["bench"])
-    compiled = kernel.warm_up() is not None  # steady state: the app compiles it in the background
+    compiled = kernel.warm_up()  # steady state: the app compiles it in the background
     from gui.main_window import MainWindow
 
     window = MainWindow()

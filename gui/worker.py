@@ -254,7 +254,7 @@ class TrainingWorker(QObject):
         snapshot = trainer.snapshot(self._shown.index)
         explanation = trainer.explain_last_update() if explain and snapshot.updates else None
         self._latest = Frame(next(self._seq), self._network, snapshot, trainer.dataset, tuple(trainer.names),
-                             self._shown, explanation, self._run is not None, kernel.ready() is not None,
+                             self._shown, explanation, self._run is not None, trainer.on_compiled_path,
                              time.perf_counter())
         self._taken = False
 

@@ -269,8 +269,8 @@ def _train(args) -> int:
     if plan.note:
         print(plan.note, file=sys.stderr)
     with _CtrlC() as ctrl_c:
-        if trainer.uses_compiled and plan.epochs > 0:  # (with nothing to train, loading numba is wasted time)
-            kernel.warm_up()
+        if plan.epochs > 0:  # (with nothing to train, loading numba is wasted time)
+            trainer.prepare_compiled()
         if args.trace:
             stopped_by = _run_traced(trainer, plan.epochs, args.target_loss, ctrl_c)
         else:

@@ -33,18 +33,31 @@ DONE, DIVERGED, TARGET_REACHED = 0, 1, 2
 LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH = (ACTIVATIONS[name].code
                                            for name in ("linear", "relu", "leaky_relu", "sigmoid", "tanh"))
 SQUARED, HALF_SQUARED, BCE = (LOSSES[name].code for name in ("squared", "half_squared", "bce"))
-FUSED_MAX_HIDDEN = 16  # up to this many hidden units, loops over units beat vectorised loops over layers
-# The columns of an epoch's running totals (model/trainer.py EpochTotals names them).
-TOTALS = 5
+# The loop's shapes: one sample at a time, one hidden unit at a time (fastest for a few units); one sample at a
+# time, one layer at a time (its loops over units vectorise: many units); a whole batch one hidden unit at a time
+# (its loops over samples vectorise: batches of a few units).
+FUSED, LAYERED, BATCHED = 0, 1, 2
+FUSED_MAX_HIDDEN = 16
+KEYS = tuple((act.code, shape) for act in ACTIVATIONS.values() for shape in (FUSED, LAYERED, BATCHED))
+TOTALS = 5  # the columns of an epoch's running totals (model/trainer.py EpochTotals names them)
 
+enabled = True  # False makes ready() answer None: every trainer takes the NumPy path
 _lock = threading.Lock()
-_compiled = None  # the jitted function once compiled
+_loops: dict[tuple[int, int], object] = {}  # (activation code, shape) -> the compiled loop
 _failed: str | None = None  # why it cannot be had (no numba, compilation error)
 
 
-def ready():
-    """The compiled update loop if it has been compiled, else None (never blocks)."""
-    return _compiled
+def loop_shape(batch: int, hidden: int) -> int:
+    """The loop shape for updates on ``batch`` samples with ``hidden`` units."""
+    if hidden > FUSED_MAX_HIDDEN:
+        return LAYERED
+    return FUSED if batch == 1 else BATCHED
+
+
+def ready(key: tuple[int, int]):
+    """The compiled loop for key = (activation code, shape) if it has been compiled or loaded, else None (never
+    blocks)."""
+    return _loops.get(key) if enabled else None
 
 
 def unavailable_reason() -> str | None:
@@ -70,15 +83,20 @@ class Problem:
     bias: bool
     l2: float
     classification: bool
+    shape: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.activation, self.shape
 
     def arguments(self) -> tuple:
-        return (self.X, self.y, self.sstot, self.d, self.h, self.b1_at, self.w2_at, self.b2_at, self.activation,
-                self.output, self.loss, self.bias, float(self.l2), self.classification)
+        return (self.X, self.y, self.sstot, self.d, self.h, self.b1_at, self.w2_at, self.b2_at, self.output,
+                self.loss, self.bias, float(self.l2), self.classification)
 
 
 def run_updates(fn, problem: Problem, orders, order_stride, bounds, position, count, theta, lr, target, carry,
                 epoch_sums, epoch_rows, grad, batch_pred, theta_before, work):
-    """Call the compiled loop ``fn``: see _updates for the arguments. Returns (updates applied, status, the
+    """Call the compiled loop ``fn`` (see _update_loop for the arguments). Returns (updates applied, status, the
     summed loss of the last batch attempted)."""
     done, status, last_loss = fn(*problem.arguments(), orders, order_stride, bounds, position, count, theta,
                                  float(lr), float(target), carry, epoch_sums, epoch_rows, grad, batch_pred,
@@ -86,76 +104,98 @@ def run_updates(fn, problem: Problem, orders, order_stride, bounds, position, co
     return int(done), int(status), float(last_loss)
 
 
-def warm_up():
-    """Import numba and compile (or load from the on-disk cache). Returns the function or None."""
-    global _compiled, _failed
+def warm_up(keys=KEYS) -> bool:
+    """Compile (or load from numba's disk cache) the loops for ``keys``; True if they are all ready."""
+    global _failed
     with _lock:
-        if _compiled is not None or _failed is not None:
-            return _compiled
-        jitted = _dispatcher()
-        if jitted is None:
-            return None
-        try:
-            _smoke_call(jitted)
-        except Exception as exc:  # a broken numba/llvmlite install must not stop training
-            _failed = f"numba could not compile the update loop: {exc.__class__.__name__}: {exc}"
-            return None
-        _compiled = jitted
-        return _compiled
+        for key in keys:
+            if key in _loops:
+                continue
+            if _failed is not None or not _jit_helpers():
+                return False
+            try:
+                loop = _specialise(*key)
+                _smoke_call(loop)
+            except Exception as exc:  # a broken numba/llvmlite install must not stop training
+                _failed = f"numba could not compile the update loop: {exc.__class__.__name__}: {exc}"
+                return False
+            _loops[key] = loop
+        return True
 
 
-_jitted = None
-
-
-def _dispatcher():
-    """numba's dispatcher for the loop (not yet compiled), or None without numba."""
-    global _jitted, _failed, _act, _der, _activate, _derivative, _update_loop
-    if _jitted is not None:
-        return _jitted
+def _jit_helpers() -> bool:
+    """Replace the loop's helpers, module globals, by their numba versions, which are inlined into each loop."""
+    global _failed, _act, _der, _activate, _derivative, _output, _update_loop, _batch_gradient, _numba
+    if _numba is not None:
+        return True
     try:
         import numba
     except ImportError:
         _failed = "numba is not installed"
-        return None
-    try:
-        # The loop looks its helpers up as module globals: compile them first, under the same names. They are
-        # inlined into the caller, so _updates's copy of the loop for each activation has it as a constant.
-        inline = numba.njit(nogil=True, inline="always")
-        _act, _der, _activate, _derivative = inline(_act), inline(_der), inline(_activate), inline(_derivative)
-        _update_loop = inline(_update_loop)
-        _jitted = numba.njit(cache=True, nogil=True)(_updates)
-    except Exception as exc:
-        _failed = f"numba could not compile the update loop: {exc.__class__.__name__}: {exc}"
-        return None
-    return _jitted
+        return False
+    inline = numba.njit(nogil=True, inline="always", fastmath=FASTMATH)
+    _act, _der, _activate, _derivative = inline(_act), inline(_der), inline(_activate), inline(_derivative)
+    _output, _update_loop = inline(_output), inline(_update_loop)
+    _batch_gradient = inline(_batch_gradient)
+    _numba = numba
+    return True
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Make the compiled loop ready without stalling this process: numba holds the GIL for about 1.5 s
-    while it compiles, so a first compilation runs in a child process, which leaves numba's on-disk cache;
-    this process then only loads it (a few hundred ms, in a background thread)."""
+_numba = None
+# Reassociation lets sums over a batch's samples vectorise; each sum is still made in one fixed order for a given
+# batch, so a split of the work never changes a bit. No fast-math flag that assumes finite values: divergence is
+# detected with isfinite.
+FASTMATH = {"reassoc", "contract"}
+
+
+def _specialise(act: int, shape: int):
+    """A loop compiled with the activation and the shape as constants, so none of its inner loops branches on
+    them; cached on disk under its own name."""
+
+    def loop(X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification, orders, order_stride,
+             bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows, grad, batch_pred,
+             theta_before, work):
+        return _update_loop(act, shape, (X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2,
+                                         classification),
+                            (orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums,
+                             epoch_rows, grad, batch_pred, theta_before, work))
+
+    loop.__name__ = loop.__qualname__ = _loop_name(act, shape)  # numba's cache is keyed by it
+    return _numba.njit(cache=True, nogil=True, fastmath=FASTMATH)(loop)
+
+
+def _loop_name(act: int, shape: int) -> str:
+    return f"updates_{act}_{shape}"
+
+
+def warm_up_in_background(keys=KEYS) -> threading.Thread:
+    """Make the compiled loops ready without stalling this process: numba holds the GIL for seconds while it
+    compiles, so a first compilation runs in a child process, which leaves numba's on-disk cache; this process
+    then only loads it (in a background thread)."""
 
     def work():
-        if not cache_exists():
-            code = "from model import kernel; kernel.warm_up()"
+        if not cache_exists(keys):
+            code = f"from model import kernel; kernel.warm_up({list(keys)!r})"
             try:
                 subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
-                               capture_output=True, timeout=600, check=False)
+                               capture_output=True, timeout=1800, check=False)
             except (OSError, subprocess.SubprocessError):
                 pass  # warm_up() below compiles in this process instead
-        warm_up()
+        warm_up(keys)
 
     thread = threading.Thread(target=work, name="kernel-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def cache_exists() -> bool:
-    """Whether numba's on-disk cache holds the loop, in the folder numba itself chose (NUMBA_CACHE_DIR, next to
+def cache_exists(keys=KEYS) -> bool:
+    """Whether numba's on-disk cache holds the loops, in the folder numba itself chose (NUMBA_CACHE_DIR, next to
     this file, or a per-user folder when this install is read-only)."""
-    jitted = _dispatcher()
-    folder = getattr(getattr(jitted, "stats", None), "cache_path", None)
-    return bool(folder) and any(Path(folder).glob(f"{Path(__file__).stem}._updates-*.nbi"))
+    if not _jit_helpers():
+        return False
+    folder = Path(_specialise(*keys[0]).stats.cache_path)
+    stem = Path(__file__).stem
+    return all(any(folder.glob(f"{stem}.{_loop_name(*key)}-*.nbi")) for key in keys)
 
 
 def _smoke_call(fn) -> None:
@@ -163,7 +203,7 @@ def _smoke_call(fn) -> None:
     training never triggers a second compilation."""
     X, y = np.zeros((1, 1)), np.zeros((1, 1))
     X.flags.writeable = y.flags.writeable = False
-    problem = Problem(X, y, np.zeros(1), 1, 1, 1, 2, 3, 0, 0, 0, True, 0.0, False)
+    problem = Problem(X, y, np.zeros(1), 1, 1, 1, 2, 3, 0, 0, 0, True, 0.0, False, FUSED)
     size = 4
     run_updates(fn, problem, np.zeros((1, 1), dtype=np.int64), 0, np.array([0, 1], dtype=np.int64), 0, 1,
                 np.zeros(size), 0.1, -1.0, np.zeros(TOTALS), np.empty((1, TOTALS)), np.empty((1, size)),
@@ -194,66 +234,51 @@ def _der(code, z, a):
     return 1.0 - a * a
 
 
-def _activate(code, z, a, h):
-    """a[:h] = f(z[:h]): one branch, then a loop the compiler can vectorise."""
+def _activate(code, one, h):
+    """one[1, :h] = f(one[0, :h]) (a1 from z1): one branch, then a loop the compiler can vectorise."""
     if code == LINEAR:
         for j in range(h):
-            a[j] = z[j]
+            one[1, j] = one[0, j]
     elif code == RELU:
         for j in range(h):
-            a[j] = z[j] if z[j] > 0.0 else 0.0
+            one[1, j] = one[0, j] if one[0, j] > 0.0 else 0.0
     else:
         for j in range(h):
-            a[j] = _act(code, z[j])
+            one[1, j] = _act(code, one[0, j])
 
 
-def _derivative(code, z, a, out, h):
-    """out[:h] = f'(z[:h]) from z and a."""
+def _derivative(code, one, h):
+    """one[3, :h] = f'(z1) from z1 = one[0] and a1 = one[1]."""
     if code == LINEAR:
         for j in range(h):
-            out[j] = 1.0
+            one[3, j] = 1.0
     elif code == RELU:
         for j in range(h):
-            out[j] = 1.0 if z[j] > 0.0 else 0.0
+            one[3, j] = 1.0 if one[0, j] > 0.0 else 0.0
     else:
         for j in range(h):
-            out[j] = _der(code, z[j], a[j])
+            one[3, j] = _der(code, one[0, j], one[1, j])
 
 
-def _updates(X, y, sstot, d, h, b1_at, w2_at, b2_at, act, out, loss, bias, l2, classification,
-             orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows,
-             grad, batch_pred, theta_before, work):
-    """The compiled entry point: _update_loop with the activation and the loop shape constants, so no copy's
-    loops branch on them (together 4x faster for small networks than one generic loop)."""
-    fixed = (X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification)
-    run = (orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows, grad,
-           batch_pred, theta_before, work)
-    if h <= FUSED_MAX_HIDDEN:
-        if act == RELU:
-            return _update_loop(RELU, True, fixed, run)
-        if act == LINEAR:
-            return _update_loop(LINEAR, True, fixed, run)
-        if act == LEAKY_RELU:
-            return _update_loop(LEAKY_RELU, True, fixed, run)
-        if act == SIGMOID:
-            return _update_loop(SIGMOID, True, fixed, run)
-        return _update_loop(TANH, True, fixed, run)
-    if act == RELU:
-        return _update_loop(RELU, False, fixed, run)
-    if act == LINEAR:
-        return _update_loop(LINEAR, False, fixed, run)
-    if act == LEAKY_RELU:
-        return _update_loop(LEAKY_RELU, False, fixed, run)
-    if act == SIGMOID:
-        return _update_loop(SIGMOID, False, fixed, run)
-    return _update_loop(TANH, False, fixed, run)
+def _output(out, loss, z2, t):
+    """(p, per-sample loss, dL/dz2) of one sample: bce needs a sigmoid output, where its gradient is p - y."""
+    p = _act(out, z2)
+    if loss == BCE:
+        # same order of operations as model/functions.py's _bce
+        return p, (math.log1p(math.exp(-abs(z2))) + max(z2, 0.0)) - z2 * t, p - t
+    value = (p - t) * (p - t)
+    dz2 = 2.0 * (p - t) if loss == SQUARED else p - t
+    if loss == HALF_SQUARED:
+        value *= 0.5
+    if out != LINEAR:
+        dz2 *= _der(out, z2, p)
+    return p, value, dz2
 
 
-def _update_loop(act, fused, fixed, run):
-    """(_updates's arguments: act a constant, the rest in two tuples; fused, a constant too, chooses loops that do
-    one hidden unit at a time, fastest for a few units, or one layer at a time, which vectorise for many.)
-
-    Make ``count`` updates, from update ``position`` of the epoch under way.
+def _update_loop(act, shape, fixed, run):
+    """Make ``count`` updates, from update ``position`` of the epoch under way. (act and shape are constants in
+    each compiled copy; the other arguments come in two tuples, in the order of Problem.arguments and
+    run_updates.)
 
     An epoch is one ordering of the n samples, cut into updates at ``bounds`` (updates per epoch + 1 offsets).
     Row e * order_stride of ``orders`` is the ordering of the e-th epoch touched here (order_stride 0: the same
@@ -261,19 +286,27 @@ def _update_loop(act, fused, fixed, run):
     model/network.py) by -lr * (the batch mean gradient + l2 * W).
 
     carry (5,) holds the running sums of the epoch under way (loss, samples, correct, squared residual,
-    sstot), summed left to right sample by sample, so any split of the work gives the same bits. When an
-    update ends an epoch, its sums go to the next row of epoch_sums, theta to the next row of epoch_rows,
-    and training stops there if the epoch's mean loss is <= target. It stops before an update whose loss or
-    result is not finite, leaving theta as it was. On return theta holds the result, theta_before the
-    parameters before the last update applied, grad and batch_pred the gradient and predictions of the last
-    update attempted. work is (3, len(theta)) scratch. Returns (updates applied, status, last batch's loss sum).
+    sstot), summed update by update, so any split of the work gives the same bits. When an update ends an
+    epoch, its sums go to the next row of epoch_sums, theta to the next row of epoch_rows, and training stops
+    there if the epoch's mean loss is <= target. It stops before an update whose loss or result is not finite,
+    leaving theta as it was. On return theta holds the result, theta_before the parameters before the last
+    update applied, grad and batch_pred the gradient and predictions of the last update attempted. work is
+    (3, len(theta)) scratch. Returns (updates applied, status, last batch's loss sum).
+
+    fixed = (X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification).
     """
     X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, l2, classification = fixed
     (orders, order_stride, bounds, position, count, theta, lr, target, carry, epoch_sums, epoch_rows, grad,
      batch_pred, theta_before, work) = run
     size = theta.shape[0]
     upe = bounds.shape[0] - 1
-    z1, a1, dz1, dd = np.empty(h), np.empty(h), np.empty(h), np.empty(h)
+    batch = 0
+    for k in range(upe):
+        batch = max(batch, bounds[k + 1] - bounds[k])
+    batched = shape == BATCHED
+    one = np.empty((4, h))  # one sample's z1, a1, dL/dz1, f'(z1)
+    units = np.empty((2, h if batched else 0, batch))  # z1 and a1 of every sample of the batch
+    samples_of = np.empty((3, batch if batched else 0))  # z2, dL/dz2 and one unit's dL/dz1 of each sample
     cur, cand, prev = 0, 1, 2  # rows of work: current parameters, candidate, parameters before the last update
     for k in range(size):
         work[cur, k] = theta[k]
@@ -285,86 +318,77 @@ def _update_loop(act, fused, fixed, run):
         order_row = row * order_stride
         for k in range(size):
             grad[k] = 0.0
-        batch_loss, batch_correct, batch_ssres, batch_sstot = 0.0, 0.0, 0.0, 0.0
-        for s in range(lo, hi):
-            i = orders[order_row, s]
-            if fused:
-                # forward, one hidden unit at a time: z1 = x W1 + b1, a1 = f(z1), z2 = a1 W2 + b2, p = g(z2)
-                z2 = 0.0
-                for j in range(h):
-                    acc = 0.0
-                    for q in range(d):
-                        acc += X[i, q] * work[cur, q * h + j]
+        if shape == BATCHED:
+            batch_loss, batch_correct, batch_ssres, batch_sstot = _batch_gradient(
+                act, fixed, orders, order_row, lo, m, work, cur, grad, batch_pred, units, samples_of)
+        else:  # one sample at a time, written out here: an inlined call per update costs more than a small update
+            batch_loss, batch_correct, batch_ssres, batch_sstot = 0.0, 0.0, 0.0, 0.0
+            for s in range(m):
+                i = orders[order_row, lo + s]
+                if shape == FUSED:
+                    # forward, one hidden unit at a time: z1 = x W1 + b1, a1 = f(z1), z2 = a1 W2 + b2, p = g(z2)
+                    z2 = 0.0
+                    for j in range(h):
+                        acc = 0.0
+                        for q in range(d):
+                            acc += X[i, q] * work[cur, q * h + j]
+                        if bias:
+                            acc += work[cur, b1_at + j]
+                        a = _act(act, acc)
+                        one[0, j], one[1, j] = acc, a
+                        z2 += a * work[cur, w2_at + j]
                     if bias:
-                        acc += work[cur, b1_at + j]
-                    a = _act(act, acc)
-                    z1[j], a1[j] = acc, a
-                    z2 += a * work[cur, w2_at + j]
-                if bias:
-                    z2 += work[cur, b2_at]
-            else:
-                # forward, layer by layer: z1 = x W1 + b1, a1 = f(z1), z2 = a1 W2 + b2, p = g(z2)
-                for j in range(h):
-                    z1[j] = 0.0
-                for q in range(d):
-                    xq = X[i, q]
+                        z2 += work[cur, b2_at]
+                else:
+                    # forward, layer by layer
                     for j in range(h):
-                        z1[j] += xq * work[cur, q * h + j]
-                if bias:
-                    for j in range(h):
-                        z1[j] += work[cur, b1_at + j]
-                _activate(act, z1, a1, h)
-                z2 = 0.0
-                for j in range(h):
-                    z2 += a1[j] * work[cur, w2_at + j]
-                if bias:
-                    z2 += work[cur, b2_at]
-            p = _act(out, z2)
-            t = y[i, 0]
-            batch_pred[s - lo] = p
-            # loss and dL/dz2 (bce needs a sigmoid output, where its gradient is p - y)
-            if loss == BCE:
-                # same order of operations as model/functions.py's _bce
-                value = (math.log1p(math.exp(-abs(z2))) + max(z2, 0.0)) - z2 * t
-                dz2 = p - t
-            else:
-                value = (p - t) * (p - t)
-                dz2 = 2.0 * (p - t) if loss == SQUARED else p - t
-                if loss == HALF_SQUARED:
-                    value *= 0.5
-                if out != LINEAR:
-                    dz2 *= _der(out, z2, p)
-            batch_loss += value
-            if classification and (p >= 0.5) == (t >= 0.5):
-                batch_correct += 1.0
-            batch_ssres += (p - t) * (p - t)
-            batch_sstot += sstot[i]
-            if m != 1:
-                dz2 /= m
-            if fused:
-                # backward, summed over the batch: dW2 += a1 dz2, db2 += dz2, dz1 = dz2 W2 f'(z1), dW1 += x dz1
-                for j in range(h):
-                    grad[w2_at + j] += a1[j] * dz2
-                    dz1_j = dz2 * work[cur, w2_at + j] * _der(act, z1[j], a1[j])
+                        one[0, j] = 0.0
                     for q in range(d):
-                        grad[q * h + j] += X[i, q] * dz1_j
+                        xq = X[i, q]
+                        for j in range(h):
+                            one[0, j] += xq * work[cur, q * h + j]
                     if bias:
-                        grad[b1_at + j] += dz1_j
-                if bias:
-                    grad[b2_at] += dz2
-            else:
-                # backward, layer by layer
-                _derivative(act, z1, a1, dd, h)
-                for j in range(h):
-                    grad[w2_at + j] += a1[j] * dz2
-                    dz1[j] = dz2 * work[cur, w2_at + j] * dd[j]
-                for q in range(d):
-                    xq = X[i, q]
+                        for j in range(h):
+                            one[0, j] += work[cur, b1_at + j]
+                    _activate(act, one, h)
+                    z2 = 0.0
                     for j in range(h):
-                        grad[q * h + j] += xq * dz1[j]
-                if bias:
+                        z2 += one[1, j] * work[cur, w2_at + j]
+                    if bias:
+                        z2 += work[cur, b2_at]
+                t = y[i, 0]
+                p, value, dz2 = _output(out, loss, z2, t)
+                batch_pred[s] = p
+                batch_loss += value
+                if classification and (p >= 0.5) == (t >= 0.5):
+                    batch_correct += 1.0
+                batch_ssres += (p - t) * (p - t)
+                batch_sstot += sstot[i]
+                if m != 1:
+                    dz2 /= m
+                if shape == FUSED:
+                    # backward, summed over the batch: dW2 += a1 dz2, db2 += dz2, dz1 = dz2 W2 f'(z1), dW1 += x dz1
                     for j in range(h):
-                        grad[b1_at + j] += dz1[j]
+                        grad[w2_at + j] += one[1, j] * dz2
+                        dz1_j = dz2 * work[cur, w2_at + j] * _der(act, one[0, j], one[1, j])
+                        for q in range(d):
+                            grad[q * h + j] += X[i, q] * dz1_j
+                        if bias:
+                            grad[b1_at + j] += dz1_j
+                else:
+                    # backward, layer by layer
+                    _derivative(act, one, h)
+                    for j in range(h):
+                        grad[w2_at + j] += one[1, j] * dz2
+                        one[2, j] = dz2 * work[cur, w2_at + j] * one[3, j]
+                    for q in range(d):
+                        xq = X[i, q]
+                        for j in range(h):
+                            grad[q * h + j] += xq * one[2, j]
+                    if bias:
+                        for j in range(h):
+                            grad[b1_at + j] += one[2, j]
+                if bias:
                     grad[b2_at] += dz2
         if not math.isfinite(batch_loss):
             status = DIVERGED
@@ -414,3 +438,61 @@ def _update_loop(act, fused, fixed, run):
         if applied:
             theta_before[k] = work[prev, k]
     return applied, status, batch_loss
+
+
+def _batch_gradient(act, fixed, orders, order_row, lo, m, work, cur, grad, batch_pred, units, samples_of):
+    """The BATCHED shape: fill grad with the batch mean gradient over the m samples orders[order_row, lo:]
+    (grad is 0 on entry) at the parameters work[cur], and batch_pred with the outputs, one hidden unit at a time
+    over all the batch's samples. Returns the batch's (loss, correct, squared residual, sstot) sums."""
+    X, y, sstot, d, h, b1_at, w2_at, b2_at, out, loss, bias, _, classification = fixed
+    for k in range(m):
+        samples_of[0, k] = 0.0
+    # forward: z1 = x W1 + b1, a1 = f(z1), z2 = a1 W2 (+ b2 below)
+    for j in range(h):
+        for k in range(m):
+            units[0, j, k] = 0.0
+        for q in range(d):  # the loops over the samples are innermost, so they vectorise
+            w1_qj = work[cur, q * h + j]
+            for k in range(m):
+                units[0, j, k] += X[orders[order_row, lo + k], q] * w1_qj
+        b1_j, w2_j = work[cur, b1_at + j], work[cur, w2_at + j]
+        for k in range(m):
+            acc = units[0, j, k] + b1_j if bias else units[0, j, k]
+            a = _act(act, acc)
+            units[0, j, k], units[1, j, k] = acc, a
+            samples_of[0, k] += a * w2_j
+    batch_loss, batch_correct, batch_ssres, batch_sstot, db2 = 0.0, 0.0, 0.0, 0.0, 0.0
+    for k in range(m):
+        i = orders[order_row, lo + k]
+        t = y[i, 0]
+        p, value, g = _output(out, loss, samples_of[0, k] + work[cur, b2_at] if bias else samples_of[0, k], t)
+        batch_pred[k] = p
+        batch_loss += value
+        if classification and (p >= 0.5) == (t >= 0.5):
+            batch_correct += 1.0
+        batch_ssres += (p - t) * (p - t)
+        batch_sstot += sstot[i]
+        if m != 1:
+            g /= m
+        samples_of[1, k] = g
+        db2 += g
+    if bias:
+        grad[b2_at] = db2
+    # backward: dW2 = a1 dz2, dz1 = dz2 W2 f'(z1), db1 = sum dz1, dW1 = x dz1, each a sum over the samples
+    for j in range(h):
+        w2_j = work[cur, w2_at + j]
+        dw2, db1 = 0.0, 0.0
+        for k in range(m):
+            g = samples_of[1, k] * w2_j * _der(act, units[0, j, k], units[1, j, k])
+            samples_of[2, k] = g
+            dw2 += units[1, j, k] * samples_of[1, k]
+            db1 += g
+        grad[w2_at + j] = dw2
+        if bias:
+            grad[b1_at + j] = db1
+        for q in range(d):
+            dw1 = 0.0
+            for k in range(m):
+                dw1 += X[orders[order_row, lo + k], q] * samples_of[2, k]
+            grad[q * h + j] = dw1
+    return batch_loss, batch_correct, batch_ssres, batch_sstot

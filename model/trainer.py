@@ -218,7 +218,7 @@ class Trainer:
         self._problem = kernel.Problem(dataset.X, dataset.y, self._sstot, d, config.hidden, self.layout.b1_at,
                                        self.layout.w2_at, self.layout.b2_at, self.spec.activation.code,
                                        self.spec.output.code, self.spec.loss.code, config.bias, config.l2,
-                                       self._classification)
+                                       self._classification, kernel.loop_shape(self._max_batch, config.hidden))
         self._grad, self._block_grad = Params(d, config.hidden), Params(d, config.hidden)
         self._workspaces: dict[int, Workspace] = {}
         self._batch_x: dict[int, np.ndarray] = {}
@@ -231,6 +231,19 @@ class Trainer:
     @property
     def updates_per_epoch(self) -> int:
         return len(self._bounds) - 1
+
+    @property
+    def on_compiled_path(self) -> bool:
+        """Whether the next updates run on the compiled loop: the rule picks it and it is ready."""
+        return self.uses_compiled and kernel.ready(self._problem.key) is not None
+
+    def prepare_compiled(self) -> bool:
+        """Compile (or load) the loop this configuration trains on, waiting for it, when the rule picks it: what
+        a command-line run does first, so its numbers never depend on whether numba had finished. Returns
+        on_compiled_path."""
+        if self.uses_compiled:
+            kernel.warm_up([self._problem.key])
+        return self.on_compiled_path
 
     # --- stepping -------------------------------------------------------------------------------------
     def step_update(self) -> UpdateRecord | None:
@@ -267,7 +280,7 @@ class Trainer:
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped_by = "time"
                     break
-                compiled = kernel.ready() if self.uses_compiled else None
+                compiled = kernel.ready(self._problem.key) if self.uses_compiled else None
                 count = min(remaining, self.max_chunk_updates, self._chunk_updates[compiled is not None])
                 done, status = self._chunk(count, target, compiled, should_stop)
                 remaining -= done
@@ -446,9 +459,14 @@ class Trainer:
         epochs = np.arange(self.epoch + 1, self.epoch + k + 1)
         values = EpochTotals.values(sums, self._classification)
         if self.dataset.has_test:
-            test = evaluate_many(rows, self.dataset.X_test, self.dataset.y_test, self.spec, self.layout,
+            # Only the epochs the history keeps at its resolution, and the latest: the rest would be thrown away.
+            wanted = epochs % self.history.stride == 0
+            wanted[-1] = True
+            for name in ("test_loss", "test_metric"):
+                values[name] = np.full(k, np.nan)
+            test = evaluate_many(rows[wanted], self.dataset.X_test, self.dataset.y_test, self.spec, self.layout,
                                  self._classification)
-            values["test_loss"], values["test_metric"] = test
+            values["test_loss"][wanted], values["test_metric"][wanted] = test
         self.history.append(epochs, values, rows)
         self.epoch += k
         self.last_epoch = {name: float(column[-1]) for name, column in values.items()}

@@ -75,28 +75,28 @@ def test_one_sgd_step_worked_by_hand():
 
 @pytest.fixture(scope="module")
 def compiled():
-    fn = kernel.warm_up()
-    if fn is None:
+    if not kernel.warm_up():
         pytest.skip(f"compiled loop unavailable: {kernel.unavailable_reason()}")
-    return fn
 
 
 def _run(config, dataset, epochs, use_kernel, monkeypatch):
     with monkeypatch.context() as patch:
         if not use_kernel:
-            patch.setattr(kernel, "_compiled", None)
+            patch.setattr(kernel, "enabled", False)
         trainer = Trainer(config, dataset)
+        assert trainer.on_compiled_path == use_kernel
         trainer.run(epochs)
     return trainer
 
 
 @pytest.mark.parametrize(("activation", "output", "loss"), COMBINATIONS)
 @pytest.mark.parametrize("mode", ["sample", "random_sample", "minibatch", "full"])
-def test_compiled_loop_equals_numpy_path(compiled, monkeypatch, activation, output, loss, mode):
+@pytest.mark.parametrize("hidden", [5, 20])  # each of the compiled loop's shapes (one unit / one layer at a time)
+def test_compiled_loop_equals_numpy_path(compiled, monkeypatch, activation, output, loss, mode, hidden):
     X, y = _problem(seed=5, n=7)
     X_test, y_test = _problem(seed=6, n=3)
     dataset = make_dataset("t", X, y, X_test, y_test)
-    config = TrainConfig(hidden=5, activation=activation, output=output, loss=loss, lr=0.05, mode=mode,
+    config = TrainConfig(hidden=hidden, activation=activation, output=output, loss=loss, lr=0.05, mode=mode,
                          batch_size=3, init="xavier", l2=0.01, seed=11)
     plain = _run(config, dataset, 30, False, monkeypatch)
     fast = _run(config, dataset, 30, True, monkeypatch)
@@ -119,6 +119,7 @@ def test_training_never_compiles_a_second_signature(compiled):
 
     for preset in PRESETS.values():
         trainer = Trainer(preset.config, load_dataset(preset.dataset))
+        assert trainer.on_compiled_path
         trainer.run(2)
         trainer.step_update()
-    assert len(compiled.signatures) == 1
+    assert all(len(kernel.ready(key).signatures) == 1 for key in kernel.KEYS)

@@ -20,8 +20,8 @@ MODES = [("sample", 1), ("random_sample", 1), ("minibatch", 2), ("full", 7)]
 @pytest.fixture(params=["numpy", "compiled"])
 def path(request, monkeypatch):
     if request.param == "numpy":
-        monkeypatch.setattr(kernel, "_compiled", None)
-    elif kernel.warm_up() is None:
+        monkeypatch.setattr(kernel, "enabled", False)
+    elif not kernel.warm_up():
         pytest.skip(kernel.unavailable_reason())
     return request.param
 
@@ -145,7 +145,7 @@ def test_long_runs_cross_many_chunks_with_the_same_bits(path, mode, batch_size):
 @pytest.mark.parametrize(("mode", "batch_size"), [("full", 7), ("minibatch", 5)])
 @pytest.mark.parametrize("block", [1, 2, 3])
 def test_row_blocks_give_the_batch_mean_gradient(monkeypatch, mode, batch_size, block):
-    monkeypatch.setattr(kernel, "_compiled", None)
+    monkeypatch.setattr(kernel, "enabled", False)
     data = _data()
     blocked = _trainer(mode, batch_size, data, block=block)
     before = blocked.params.copy()
@@ -157,7 +157,7 @@ def test_row_blocks_give_the_batch_mean_gradient(monkeypatch, mode, batch_size, 
 
 
 def test_a_stop_between_row_blocks_leaves_no_trace(monkeypatch):
-    monkeypatch.setattr(kernel, "_compiled", None)
+    monkeypatch.setattr(kernel, "enabled", False)
     whole = _trainer("full", 7, block=2)
     whole.run(5)
     stopped = _trainer("full", 7, block=2)
@@ -188,7 +188,7 @@ def test_the_path_is_a_rule_of_the_settings_alone():
 
 
 def test_n_epochs_equal_n_single_epochs_on_the_path_the_settings_choose():
-    if kernel.warm_up() is None:
+    if not kernel.warm_up():
         pytest.skip(kernel.unavailable_reason())
     xor = make_dataset("xor", [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0])
     config = TrainConfig(hidden=4, activation="relu", output="linear", loss="half_squared", lr=0.001,

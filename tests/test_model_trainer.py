@@ -17,8 +17,8 @@ MODES = [("sample", 32), ("random_sample", 32), ("minibatch", 3), ("full", 32)]
 @pytest.fixture(params=["numpy", "compiled"])
 def path(request, monkeypatch):
     if request.param == "numpy":
-        monkeypatch.setattr(kernel, "_compiled", None)
-    elif kernel.warm_up() is None:
+        monkeypatch.setattr(kernel, "enabled", False)
+    elif not kernel.warm_up():
         pytest.skip(kernel.unavailable_reason())
     return request.param
 
@@ -220,3 +220,19 @@ def test_mlp_fit_predict():
     again = MLP(hidden_units=2, lr=0.1, epochs=250, seed=2).fit(X, y)
     again.trainer.run(250)  # fit(250) then 250 more == fit(500)
     np.testing.assert_array_equal(again.trainer.params.theta, model.trainer.params.theta)
+
+
+def test_test_numbers_of_every_kept_epoch_are_those_of_its_weights(path):
+    # Past the history's capacity only every stride-th epoch is kept; each kept row's test loss must still be the
+    # one of that row's weights, and the latest epoch's the one of the current weights.
+    trainer = Trainer(_config("full", 7), _dataset())
+    trainer.run(10_000)
+    view = trainer.history.view()
+    assert trainer.history.stride > 1 and np.isfinite(view["test_loss"]).all()
+    for epoch, theta, loss, metric in zip(view["epoch"][::97], view["params"][::97], view["test_loss"][::97],
+                                          view["test_metric"][::97], strict=True):
+        replay = Trainer(_config("full", 7), _dataset(), Params(2, 3, theta))
+        numbers = replay.evaluate()
+        assert (numbers["test_loss"], numbers["test_metric"]) == pytest.approx((loss, metric), rel=1e-12), epoch
+    now = trainer.evaluate()
+    assert trainer.last_epoch["test_loss"] == pytest.approx(now["test_loss"], rel=1e-12)
