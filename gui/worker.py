@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from model import kernel
 from model.datasets import Dataset
 from model.network import Layout
 from model.trainer import Snapshot, Trainer

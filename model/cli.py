@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from model import kernel
 from model.config import INITS, MODES, SettingError, TrainConfig
 from model.datasets import DATASETS, Dataset, load_csv, load_dataset
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
