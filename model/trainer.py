@@ -214,7 +214,8 @@ class Trainer:
         self._work = np.empty((3, size))
         self._before, self._prediction = np.empty(size), np.empty(self._max_batch)  # NumPy path scratch
         # (y - mean y)^2 per training sample: R^2's denominator, summed over the samples actually seen
-        self._sstot = ((dataset.y - dataset.y.mean()) ** 2).ravel()
+        with np.errstate(over="ignore", invalid="ignore"):  # data too large to square: R^2 is then undefined
+            self._sstot = ((dataset.y - dataset.y.mean()) ** 2).ravel()
         self._problem = kernel.Problem(dataset.X, dataset.y, self._sstot, d, config.hidden, self.layout.b1_at,
                                        self.layout.w2_at, self.layout.b2_at, self.spec.activation.code,
                                        self.spec.output.code, self.spec.loss.code, config.bias, config.l2,

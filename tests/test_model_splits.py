@@ -202,3 +202,19 @@ def test_n_epochs_equal_n_single_epochs_on_the_path_the_settings_choose():
     epochs.run(18_000)
     _same(together, halves)
     _same(together, epochs)
+
+
+def test_the_kernel_cache_is_found_where_numba_puts_it(tmp_path):
+    # NUMBA_CACHE_DIR moves numba's cache: the check must look there, not next to the source.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from model import kernel; before = kernel.cache_exists([(1, 0)]); kernel.warm_up([(1, 0)]); "
+            "print(before, kernel.cache_exists([(1, 0)]), kernel.cache_exists([(4, 1)]))")
+    root = Path(__file__).resolve().parents[1]
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert run.stdout.split() == ["False", "True", "False"], run.stderr
+    assert any(tmp_path.rglob("*.nbi"))

@@ -236,3 +236,29 @@ def test_test_numbers_of_every_kept_epoch_are_those_of_its_weights(path):
         assert (numbers["test_loss"], numbers["test_metric"]) == pytest.approx((loss, metric), rel=1e-12), epoch
     now = trainer.evaluate()
     assert trainer.last_epoch["test_loss"] == pytest.approx(now["test_loss"], rel=1e-12)
+
+
+def test_bce_checks_the_test_targets_too():
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    data = make_dataset("d", X, [0.0, 1.0], X, [0.0, 2.0])
+    with pytest.raises(SettingError, match="between 0 and 1"):
+        Trainer(_config("sample", 1), data)
+
+
+def test_test_metric_follows_the_dataset_task_not_the_test_targets():
+    # Regression data whose test targets happen to be 0 and 1: the test metric is R^2, computed here by hand.
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    data = make_dataset("d", X, [0.5, 2.0, 3.0], X[:2], [0.0, 1.0])
+    assert data.task == "regression"
+    trainer = Trainer(_config("full", 3, output="linear", loss="squared"), data)
+    p = trainer.predict(X[:2])[:, 0]
+    expected = 1 - np.sum((p - [0.0, 1.0]) ** 2) / 0.5
+    assert trainer.evaluate()["test_metric"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_divergence_caused_by_the_data_is_not_blamed_on_the_learning_rate(path):
+    X = np.array([[1e200, 1.0], [1.0, 1e200]])
+    trainer = Trainer(_config("sample", 1, output="linear", loss="squared"), make_dataset("huge", X, [1e200, 0.0]))
+    assert trainer.run(3).stopped_by == "diverged"
+    assert trainer.updates == 0 and "learning rate" not in trainer.diverged.message
+    assert "initial network is not finite on this data" in trainer.diverged.message
