@@ -125,7 +125,7 @@ def warm_up(keys=KEYS) -> bool:
 
 def _jit_helpers() -> bool:
     """Replace the loop's helpers, module globals, by their numba versions, which are inlined into each loop."""
-    global _failed, _act, _der, _activate, _derivative, _output, _update_loop, _batch_gradient, _numba
+    global _failed, _act, _der, _tanh, _activate, _derivative, _output, _update_loop, _batch_gradient, _numba
     if _numba is not None:
         return True
     try:
@@ -133,7 +133,8 @@ def _jit_helpers() -> bool:
     except ImportError:
         _failed = "numba is not installed"
         return False
-    inline = numba.njit(nogil=True, inline="always", fastmath=FASTMATH)
+    inline = numba.njit(nogil=True, inline="always", fastmath=FASTMATH, error_model="numpy")
+    _tanh = inline(_tanh)
     _act, _der, _activate, _derivative = inline(_act), inline(_der), inline(_activate), inline(_derivative)
     _output, _update_loop = inline(_output), inline(_update_loop)
     _batch_gradient = inline(_batch_gradient)
@@ -144,7 +145,8 @@ def _jit_helpers() -> bool:
 _numba = None
 # Reassociation lets sums over a batch's samples vectorise; each sum is still made in one fixed order for a given
 # batch, so a split of the work never changes a bit. No fast-math flag that assumes finite values: divergence is
-# detected with isfinite.
+# detected with isfinite. (error_model="numpy" below: a division by zero gives inf rather than a check per
+# division, which would keep loops from vectorising.)
 FASTMATH = {"reassoc", "contract"}
 
 
@@ -161,7 +163,7 @@ def _specialise(act: int, shape: int):
                              epoch_rows, grad, batch_pred, theta_before, work))
 
     loop.__name__ = loop.__qualname__ = _loop_name(act, shape)  # numba's cache is keyed by it
-    return _numba.njit(cache=True, nogil=True, fastmath=FASTMATH)(loop)
+    return _numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")(loop)
 
 
 def _loop_name(act: int, shape: int) -> str:
@@ -210,6 +212,31 @@ def _smoke_call(fn) -> None:
                 np.empty(size), np.empty(1), np.empty(size), np.empty((3, size)))
 
 
+# tanh as Cephes computes it, in arithmetic alone so that loops of it vectorise (libm's tanh is a call per value):
+# x + x z P(z) / Q(z) with z = x^2 below 0.625, else 1 - 2 / (e^(2|x|) + 1), with e^y = 2^k e^r, |r| <= ln 2 / 2,
+# e^r by its Taylor series to r^13. Within 2 ulp of libm's tanh (tests/test_model_gradients.py).
+TANH_P = (-9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3)
+TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+LN2_HI, LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14))
+
+
+def _tanh(x):
+    ax = abs(x)
+    z = x * x
+    small = x + x * z * (((TANH_P[0] * z + TANH_P[1]) * z + TANH_P[2])
+                         / (((z + TANH_Q[0]) * z + TANH_Q[1]) * z + TANH_Q[2]))
+    y = 2.0 * min(ax, 20.0)  # tanh(20) rounds to 1; the clamp keeps 2^k within an int64
+    k = np.floor(y / LN2_HI + 0.5)
+    r = (y - k * LN2_HI) - k * LN2_LO
+    e = EXP_TAYLOR[13]
+    for n in range(12, -1, -1):
+        e = e * r + EXP_TAYLOR[n]
+    e *= float(np.int64(1) << np.int64(k))
+    big = 1.0 - 2.0 / (e + 1.0)
+    return small if ax < 0.625 else (big if x >= 0.0 else -big)
+
+
 def _act(code, z):
     if code == LINEAR:
         return z
@@ -219,7 +246,7 @@ def _act(code, z):
         return z if z > 0.0 else LEAKY_SLOPE * z
     if code == SIGMOID:
         return 1.0 / (1.0 + math.exp(-z))
-    return math.tanh(z)
+    return _tanh(z)
 
 
 def _der(code, z, a):
@@ -262,7 +289,7 @@ def _derivative(code, one, h):
 
 def _output(out, loss, z2, t):
     """(p, per-sample loss, dL/dz2) of one sample: bce needs a sigmoid output, where its gradient is p - y."""
-    p = _act(out, z2)
+    p = 1.0 / (1.0 + math.exp(-z2)) if out == SIGMOID else z2  # the output unit is linear or sigmoid
     if loss == BCE:
         # same order of operations as model/functions.py's _bce
         return p, (math.log1p(math.exp(-abs(z2))) + max(z2, 0.0)) - z2 * t, p - t

@@ -123,3 +123,24 @@ def test_training_never_compiles_a_second_signature(compiled):
         trainer.run(2)
         trainer.step_update()
     assert all(len(kernel.ready(key).signatures) == 1 for key in kernel.KEYS)
+
+
+def test_the_compiled_tanh_is_within_two_ulp_of_libm(compiled):
+    # A 1-1-1 network with unit weights and no biases outputs tanh(x) itself: its first full-batch update's
+    # predictions are the compiled loop's tanh of every x, compared here with math.tanh.
+    import math
+
+    rng = np.random.RandomState(3)
+    x = np.concatenate([rng.normal(size=4000) * 3, rng.uniform(-0.7, 0.7, 4000), rng.uniform(-1e-8, 1e-8, 500),
+                        np.linspace(-30, 30, 2001), [0.0, 0.625, -0.625, np.nextafter(0.625, 0), 19.0, 25.0]])
+    config = TrainConfig(hidden=1, activation="tanh", output="linear", loss="squared", mode="full", init="ones",
+                         bias=False, lr=1e-6)
+    p = []
+    for block in np.array_split(x, 8):  # batches small enough for the compiled path's rule
+        trainer = Trainer(config, make_dataset("grid", block[:, None], np.zeros(len(block))))
+        assert trainer.on_compiled_path
+        p.extend(trainer.step_update().prediction)
+    p = np.array(p)
+    expected = np.array([math.tanh(v) for v in x])
+    ulps = np.abs(p - expected) / np.spacing(np.maximum(np.abs(expected), 1e-300))
+    assert ulps.max() <= 2.0 and np.array_equal(np.sign(p), np.sign(expected))
