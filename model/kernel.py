@@ -287,19 +287,25 @@ def _derivative(code, one, h):
             one[3, j] = _der(code, one[0, j], one[1, j])
 
 
-def _output(out, loss, z2, t):
-    """(p, per-sample loss, dL/dz2) of one sample: bce needs a sigmoid output, where its gradient is p - y."""
+def _output(out, loss, classification, m, z2, t):
+    """One sample's output p, its loss, dL/dz2 divided by the batch size m (bce needs a sigmoid output, where
+    its gradient is p - y), whether it is classified right (1 or 0) and its squared residual."""
     p = 1.0 / (1.0 + math.exp(-z2)) if out == SIGMOID else z2  # the output unit is linear or sigmoid
     if loss == BCE:
         # same order of operations as model/functions.py's _bce
-        return p, (math.log1p(math.exp(-abs(z2))) + max(z2, 0.0)) - z2 * t, p - t
-    value = (p - t) * (p - t)
-    dz2 = 2.0 * (p - t) if loss == SQUARED else p - t
-    if loss == HALF_SQUARED:
-        value *= 0.5
-    if out != LINEAR:
-        dz2 *= _der(out, z2, p)
-    return p, value, dz2
+        value = (math.log1p(math.exp(-abs(z2))) + max(z2, 0.0)) - z2 * t
+        dz2 = p - t
+    else:
+        value = (p - t) * (p - t)
+        dz2 = 2.0 * (p - t) if loss == SQUARED else p - t
+        if loss == HALF_SQUARED:
+            value *= 0.5
+        if out != LINEAR:
+            dz2 *= _der(out, z2, p)
+    if m != 1:
+        dz2 /= m
+    right = 1.0 if classification and (p >= 0.5) == (t >= 0.5) else 0.0
+    return p, value, dz2, right, (p - t) * (p - t)
 
 
 def _update_loop(act, shape, fixed, run):
@@ -383,16 +389,12 @@ def _update_loop(act, shape, fixed, run):
                         z2 += one[1, j] * work[cur, w2_at + j]
                     if bias:
                         z2 += work[cur, b2_at]
-                t = y[i, 0]
-                p, value, dz2 = _output(out, loss, z2, t)
+                p, value, dz2, right, squared_residual = _output(out, loss, classification, m, z2, y[i, 0])
                 batch_pred[s] = p
                 batch_loss += value
-                if classification and (p >= 0.5) == (t >= 0.5):
-                    batch_correct += 1.0
-                batch_ssres += (p - t) * (p - t)
+                batch_correct += right
+                batch_ssres += squared_residual
                 batch_sstot += sstot[i]
-                if m != 1:
-                    dz2 /= m
                 if shape == FUSED:
                     # backward, summed over the batch: dW2 += a1 dz2, db2 += dz2, dz1 = dz2 W2 f'(z1), dW1 += x dz1
                     for j in range(h):
@@ -491,16 +493,13 @@ def _batch_gradient(act, fixed, orders, order_row, lo, m, work, cur, grad, batch
     batch_loss, batch_correct, batch_ssres, batch_sstot, db2 = 0.0, 0.0, 0.0, 0.0, 0.0
     for k in range(m):
         i = orders[order_row, lo + k]
-        t = y[i, 0]
-        p, value, g = _output(out, loss, samples_of[0, k] + work[cur, b2_at] if bias else samples_of[0, k], t)
+        z2 = samples_of[0, k] + work[cur, b2_at] if bias else samples_of[0, k]
+        p, value, g, right, squared_residual = _output(out, loss, classification, m, z2, y[i, 0])
         batch_pred[k] = p
         batch_loss += value
-        if classification and (p >= 0.5) == (t >= 0.5):
-            batch_correct += 1.0
-        batch_ssres += (p - t) * (p - t)
+        batch_correct += right
+        batch_ssres += squared_residual
         batch_sstot += sstot[i]
-        if m != 1:
-            g /= m
         samples_of[1, k] = g
         db2 += g
     if bias:

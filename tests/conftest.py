@@ -26,3 +26,38 @@ def window(qtbot):
         main_window.close()
         shiboken6.delete(main_window)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture(params=["numpy", "compiled"])
+def path(request, monkeypatch):
+    """Runs a test on each of the trainer's paths: the NumPy phases, and the compiled loop (skipped without numba)."""
+    from model import kernel
+
+    if request.param == "numpy":
+        monkeypatch.setattr(kernel, "enabled", False)
+    elif not kernel.warm_up():
+        pytest.skip(kernel.unavailable_reason())
+    return request.param
+
+
+class FakeClock:
+    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """The training worker's clock, moved forward only by the test."""
+    from gui import worker
+
+    clock = FakeClock()
+    monkeypatch.setattr(worker, "time", clock)
+    return clock

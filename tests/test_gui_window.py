@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from gui import worker as worker_module
 from gui.main_window import significant
 from gui.worker import MAX_SHOWN_PARAMS
 from model.datasets import load_csv
@@ -15,19 +14,6 @@ from model.network import NetworkSpec, Params, predict
 from model.weights_io import load_weights
 
 TIMEOUT = 10_000
-
-
-class FakeClock:
-    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
-
-    def __init__(self, now: float = 100.0):
-        self.now = now
-
-    def perf_counter(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def frame_where(qtbot, window, condition, timeout=TIMEOUT):
@@ -347,11 +333,10 @@ def test_training_stops_at_max_epochs_and_at_the_target_loss(qtbot, window):
     assert "target" in window.statusBar().currentMessage()
 
 
-def test_a_limited_speed_trains_on_its_schedule(qtbot, window, monkeypatch):
+def test_a_limited_speed_trains_on_its_schedule(qtbot, window, fake_clock):
     """At 20 epochs/s, each simulated second trains 20 epochs and a frozen clock trains none: the worker's
     clock is a fake one the test moves, so a loaded machine cannot change the result (speed is for bench/)."""
-    clock = FakeClock()
-    monkeypatch.setattr(worker_module, "time", clock)
+    clock = fake_clock
     window.panel.speed.set_value(20)
     assert window.panel.speed.label.text() == "20 epochs/s"
     window.panel.max_epochs.setValue(100_000)

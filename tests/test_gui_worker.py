@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui import worker as worker_module
 from gui.worker import MAX_SHOWN_PARAMS, TrainingController, choose_shown_params
 from model.datasets import load_dataset
 from model.network import param_names
@@ -13,19 +12,6 @@ from model.presets import PRESETS
 from model.trainer import Trainer
 
 TIMEOUT = 10_000
-
-
-class FakeClock:
-    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
-
-    def __init__(self, now: float = 100.0):
-        self.now = now
-
-    def perf_counter(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -102,10 +88,9 @@ def pull_frames(qtbot, controller, ms=200):
     return controller.latest_frame()
 
 
-def test_speed_limit_and_learning_rate_apply_while_running(qtbot, controller, monkeypatch):
+def test_speed_limit_and_learning_rate_apply_while_running(qtbot, controller, fake_clock):
     """The schedule, on a fake clock the test moves: no wall-clock bound, so a loaded machine cannot fail it."""
-    clock = FakeClock()
-    monkeypatch.setattr(worker_module, "time", clock)
+    clock = fake_clock
     controller.set_trainer(xor_trainer(), 1)
     controller.set_limits(10**9, None)
     controller.set_speed(50)

@@ -17,15 +17,6 @@ from model.trainer import Trainer, compiled_path
 MODES = [("sample", 1), ("random_sample", 1), ("minibatch", 2), ("full", 7)]
 
 
-@pytest.fixture(params=["numpy", "compiled"])
-def path(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setattr(kernel, "enabled", False)
-    elif not kernel.warm_up():
-        pytest.skip(kernel.unavailable_reason())
-    return request.param
-
-
 def _data(n=7, seed=1):
     rng = np.random.RandomState(seed)
     X = rng.uniform(-1, 1, (n, 2))

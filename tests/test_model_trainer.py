@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from model import kernel
 from model.config import SettingError, TrainConfig
 from model.datasets import load_dataset, make_dataset, product
 from model.estimator import MLP
@@ -12,15 +11,6 @@ from model.network import Params, explain
 from model.trainer import Trainer
 
 MODES = [("sample", 32), ("random_sample", 32), ("minibatch", 3), ("full", 32)]
-
-
-@pytest.fixture(params=["numpy", "compiled"])
-def path(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setattr(kernel, "enabled", False)
-    elif not kernel.warm_up():
-        pytest.skip(kernel.unavailable_reason())
-    return request.param
 
 
 def _config(mode, batch_size, **changes):
