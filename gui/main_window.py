@@ -381,9 +381,10 @@ class MainWindow(QMainWindow):
             return True
         if self._saved == (self._network_id, frame.snapshot.updates):
             return True
-        return self._confirm_discard(frame.snapshot.epoch, frame.snapshot.updates)
+        return self.confirm_discard(frame.snapshot.epoch, frame.snapshot.updates)
 
-    def _confirm_discard(self, epochs: int, updates: int) -> bool:
+    def confirm_discard(self, epochs: int, updates: int) -> bool:
+        """Ask before a trained network is thrown away (a seam tests replace, as the file dialogs below)."""
         answer = QMessageBox.question(
             self, "Discard the trained network?",
             f"The current network has trained {epochs:,} epochs ({updates:,} updates) and is not exported.\n"
@@ -635,7 +636,8 @@ class MainWindow(QMainWindow):
         labels["rate"].setText(f"{significant(self._rate)} epochs/s" if running else "")
 
     # --- files ------------------------------------------------------------------------------------
-    def _ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
+    def ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
+        """The file the user picks to save to, or None."""
         path, chosen = QFileDialog.getSaveFileName(self, caption, suggested, filters)
         if not path:
             return None
@@ -643,13 +645,14 @@ class MainWindow(QMainWindow):
             path += chosen[chosen.index("(*.") + 2:].split(")")[0].split()[0]
         return path
 
-    def _ask_open_path(self, caption: str, filters: str) -> str | None:
+    def ask_open_path(self, caption: str, filters: str) -> str | None:
+        """The file the user picks to open, or None."""
         path, _ = QFileDialog.getOpenFileName(self, caption, "", filters)
         return path or None
 
     @Slot()
     def ask_export_weights(self) -> None:
-        path = self._ask_save_path("Export weights", WEIGHT_FILTERS, f"weights-{self._file_stem()}.npz")
+        path = self.ask_save_path("Export weights", WEIGHT_FILTERS, f"weights-{self._file_stem()}.npz")
         if path:
             self.export_weights(path)
 
@@ -672,7 +675,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def ask_import_weights(self) -> None:
-        path = self._ask_open_path("Import weights", "Weights (*.npz *.json)")
+        path = self.ask_open_path("Import weights", "Weights (*.npz *.json)")
         if path:
             self.import_weights(path)
 
@@ -702,7 +705,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def ask_open_csv(self) -> None:
-        path = self._ask_open_path("Open a CSV dataset", "CSV files (*.csv);;All files (*)")
+        path = self.ask_open_path("Open a CSV dataset", "CSV files (*.csv);;All files (*)")
         if path:
             self.open_csv(path)
         else:
@@ -710,7 +713,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def ask_export_history(self) -> None:
-        path = self._ask_save_path("Export loss history", "CSV file (*.csv)", f"history-{self._file_stem()}.csv")
+        path = self.ask_save_path("Export loss history", "CSV file (*.csv)", f"history-{self._file_stem()}.csv")
         if path:
             self.export_history(path)
 
@@ -729,7 +732,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _export_plot_triggered(self) -> None:
         name = self.sender().data()
-        path = self._ask_save_path(f"Export the {name} plot", PLOT_FILTERS, f"{name}-{self._file_stem()}.png")
+        path = self.ask_save_path(f"Export the {name} plot", PLOT_FILTERS, f"{name}-{self._file_stem()}.png")
         if path:
             self.export_plot(name, path)
 

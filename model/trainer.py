@@ -29,13 +29,13 @@ from model.config import SettingError, TrainConfig, check_lr
 from model.datasets import Dataset
 from model.history import History
 from model.network import (
-    Layout,
     NetworkSpec,
     Params,
     Workspace,
     add_weight_decay,
     apply_update,
     backward,
+    evaluate_many,
     explain,
     forward,
     init_params,
@@ -520,51 +520,3 @@ class Trainer:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return predict(self.params, X, self.spec)
-
-
-def evaluate_many(thetas: np.ndarray, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, layout: Layout,
-                  classification: bool, block_values: int = ROW_BLOCK_VALUES * 16) -> tuple[np.ndarray, np.ndarray]:
-    """Mean loss and accuracy (classification) or R^2 of the networks ``thetas`` (k, n_params) on (X, y).
-
-    Works on blocks of networks x rows (at most ``block_values`` hidden values at once), so a chunk of many
-    epochs costs a few NumPy calls rather than a Python loop per epoch, and a million rows never need more
-    than a block's memory. The row blocks depend on the data's size and the hidden size alone, so a network's
-    numbers do not depend on which others were evaluated with it.
-    """
-    k, m, h = len(thetas), len(X), layout.n_hidden
-    rows = max(1, min(m, block_values // h))
-    nets = max(1, block_values // (rows * h))
-    sums = np.zeros((k, 3))  # loss, correct, squared residual
-    with np.errstate(over="ignore", invalid="ignore"):
-        for lo in range(0, k, nets):
-            block = thetas[lo : lo + nets]
-            for start in range(0, m, rows):
-                sums[lo : lo + nets] += _evaluate_block(block, X[start : start + rows], y[start : start + rows],
-                                                        spec, layout, classification)
-    losses = sums[:, 0] / m
-    if classification:
-        return losses, sums[:, 1] / m
-    sstot = float(((y - y.mean()) ** 2).sum())
-    metrics = 1.0 - sums[:, 2] / sstot if sstot > 0 else np.full(k, np.nan)
-    return losses, metrics
-
-
-def _evaluate_block(block, X, y, spec, layout, classification) -> np.ndarray:
-    """(networks, 3): summed loss, correct predictions and squared residuals of each network in block on (X, y)."""
-    W1, b1, W2, b2 = layout.split(block)
-    z1 = np.matmul(X, W1) + b1
-    a1 = np.empty_like(z1)
-    spec.activation.output(z1, a1)
-    z2 = np.matmul(a1, W2) + b2
-    p = np.empty_like(z2)
-    spec.output.output(z2, p)
-    yy = np.broadcast_to(y, p.shape)
-    per_sample = np.empty_like(p)
-    spec.loss.value(p, yy, z2, per_sample)
-    result = np.zeros((len(block), 3))
-    result[:, 0] = per_sample.sum(axis=(1, 2))
-    if classification:
-        result[:, 1] = ((p >= 0.5) == (yy >= 0.5)).sum(axis=(1, 2))
-    else:
-        result[:, 2] = np.square(p - yy).sum(axis=(1, 2))
-    return result

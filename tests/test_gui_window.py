@@ -152,8 +152,8 @@ def test_export_writes_weights_that_import_back_equal(qtbot, window, tmp_path, s
 
 def test_ctrl_e_and_ctrl_o_go_through_the_file_dialogs(qtbot, window, tmp_path, monkeypatch):
     path = str(tmp_path / "dialog.json")
-    monkeypatch.setattr(window, "_ask_save_path", lambda *args: path)
-    monkeypatch.setattr(window, "_ask_open_path", lambda *args: path)
+    monkeypatch.setattr(window, "ask_save_path", lambda *args: path)
+    monkeypatch.setattr(window, "ask_open_path", lambda *args: path)
     frame_where(qtbot, window, lambda f: True)
     QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert load_weights(path).params.theta.size == 17
@@ -203,20 +203,20 @@ def test_the_slider_sets_the_learning_rate_on_a_log_scale(window):
 
 def test_a_setting_that_needs_a_new_network_asks_before_discarding_training(qtbot, window, monkeypatch):
     asked = []
-    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: asked.append(epochs) or False)
+    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: asked.append(epochs) or False)
     train_epochs(qtbot, window, 25)
     network = window.network_id
     window.panel.hidden.setValue(7)
     assert asked == [25]
     assert window.network_id == network and window.panel.hidden.value() == 4  # kept, widget put back
-    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: True)
+    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: True)
     window.panel.hidden.setValue(7)
     frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 7)
     assert frame.snapshot.updates == 0 and len(frame.names) == 2 * 7 + 7 + 7 + 1
 
 
 def test_changing_settings_while_training_is_safe(qtbot, window, monkeypatch):
-    monkeypatch.setattr(window, "_confirm_discard", lambda epochs, updates: True)
+    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: True)
     window.panel.max_epochs.setValue(10_000_000)
     window.start_training()
     for hidden in (3, 9, 5):
