@@ -6,13 +6,15 @@ model/network.py phase by phase and is tested against it to 1e-12 (tests/test_mo
 optional: without numba, or until it has been compiled, the trainer uses the NumPy path, so nothing ever
 waits for compilation at start-up.
 
-What keeps an update cheap: the branches on the activation sit outside the loops over units (so the loops
-vectorise), the parameters live in three rotating buffers (so "theta before the last update" is kept without
-a copy, and a rejected update needs no undo), finiteness is checked on the sum of the new parameters (one
-add each; a sum that is finite proves every term is), and the epoch totals are summed here, sample by sample.
+What keeps an update cheap: each (activation, loop shape) pair is its own compiled function with both as
+constants, so no inner loop branches on them; the parameters live in three rotating buffers (so "theta before
+the last update" is kept without a copy, and a rejected update needs no undo); finiteness is checked on the
+sum of the new parameters (one add each; a sum that is finite proves every term is); the epoch totals are
+summed here; tanh is computed in arithmetic alone, so loops of it vectorise. Adding an activation to
+model/functions.py's table needs its case in _act and _der here too (the output unit is linear or sigmoid).
 
-Compilation happens on first use and is cached on disk by numba (``cache=True``); ``warm_up()`` does it
-ahead of time, ``ready()`` says whether a call would be instant.
+Compilation happens on first use of a loop (a few seconds each) and is cached on disk by numba
+(``cache=True``); ``warm_up(keys)`` does it ahead of time, ``ready(key)`` says whether a call would be instant.
 """
 
 from __future__ import annotations
