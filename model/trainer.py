@@ -326,7 +326,7 @@ class Trainer:
         closed = (self.position + done) // self.updates_per_epoch
         if closed:
             self._close_epochs(epoch_sums[:closed], rows[:closed])
-        if done and (self.position + done) % self.updates_per_epoch:
+        if (self.position + done) % self.updates_per_epoch:  # the order of the epoch still under way
             self.order = orders[((self.position + done) // self.updates_per_epoch) * stride]
         self.updates += done
         self.position = (self.position + done) % self.updates_per_epoch

@@ -209,3 +209,23 @@ def test_the_kernel_cache_is_found_where_numba_puts_it(tmp_path):
                          timeout=600)
     assert run.stdout.split() == ["False", "True", "False"], run.stderr
     assert any(tmp_path.rglob("*.nbi"))
+
+
+def test_a_stop_inside_the_first_update_of_a_chunk_keeps_the_epoch_order(monkeypatch):
+    # Minibatches of 3 from 7 rows (updates of 3, 3 and 1), row blocks of 2: a stop request can land inside the
+    # first update of a chunk that began mid-epoch and drew the next epoch's order, with no update applied.
+    monkeypatch.setattr(kernel, "enabled", False)
+    whole = _trainer("minibatch", 3, block=2)
+    whole.run(6)
+    stopped = _trainer("minibatch", 3, block=2)
+    stopped.step_update()  # mid-epoch
+    checks = {"n": 0}
+
+    def stop_at_the_first_block_boundary():
+        checks["n"] += 1
+        return checks["n"] == 2  # the first check is _advance's, before the chunk; the second is between blocks
+
+    assert stopped.run(6, should_stop=stop_at_the_first_block_boundary).stopped_by == "stop"
+    assert stopped.updates == 1
+    stopped.run(6)
+    _same(whole, stopped)
