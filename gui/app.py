@@ -4,6 +4,10 @@
     python main.py --screenshot out.png [--preset NAME | --dataset NAME|FILE.csv] [--epochs N] [--size WxH]
                                                       train N epochs, render the window offscreen, save a PNG
 
+The window opens where it was closed last time (geometry and splitter sizes, kept with QSettings), clamped to
+the screen as it is now; the first time, at 1400x900 or the screen's available area, whichever is smaller.
+``--size`` asks for a size (still clamped to the screen); a screenshot is drawn at ``--size`` exactly.
+
 Nothing heavy is imported before the display check, and numba compiles only after the window is shown.
 """
 
@@ -42,16 +46,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     choice.add_argument("--dataset", metavar="NAME|CSV", help="start with a dataset (xor, and_or, product, "
                         "single_point, two_points) or a CSV file")
     parser.add_argument("--epochs", type=int, metavar="N", help="max epochs (with --screenshot: epochs to train)")
-    parser.add_argument("--size", default="1400x900", metavar="WxH", help="window size (default 1400x900)")
+    parser.add_argument("--size", metavar="WxH", help="window size (default: as last closed, or 1400x900; never "
+                        "larger than the screen; a --screenshot is 1400x900 unless given)")
     parser.add_argument("--train", action="store_true", help="start training at once")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)  # smoke tests
     parser.add_argument("--report-startup", action="store_true", help=argparse.SUPPRESS)  # bench/gui.py
     args = parser.parse_args(argv)
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1400x900")
-    args.width, args.height = width, height
+    args.width = args.height = None
+    if args.size is not None:
+        try:
+            args.width, args.height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            parser.error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1400x900")
+        if args.width <= 0 or args.height <= 0:
+            parser.error(f"--size {args.size!r}: width and height must be positive")
     if args.epochs is not None and args.epochs < 0:
         parser.error("--epochs must be 0 or more")
     return args
@@ -102,9 +110,14 @@ def run_app(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([PROGRAM])
     app.setApplicationName("Perceptron Playground")
     app.setOrganizationName("perceptron-playground")
+    from PySide6.QtCore import QSettings
+
     from gui.main_window import MainWindow
 
-    window = MainWindow()
+    # A screenshot is the same picture on every machine, and an offscreen window (a benchmark, a smoke test) is
+    # seen by no one: they neither read nor write the saved layout.
+    remember = not args.screenshot and app.platformName() not in ("offscreen", "minimal")
+    window = MainWindow(settings=QSettings() if remember else None)
     try:
         if not start_with(window, args):
             return 2
@@ -141,8 +154,25 @@ def start_with(window, args) -> bool:
         return False
     if args.epochs is not None:
         window.panel.max_epochs.setValue(max(1, args.epochs))
-    window.resize(args.width, args.height)
+    size_window(window, args)
     return True
+
+
+def size_window(window, args) -> None:
+    """A screenshot: --size exactly (default 1400x900; offscreen there is no screen to fit). A window on screen:
+    --size, or else the saved layout, or else the default size, never larger than the screen."""
+    from PySide6.QtCore import QSize
+
+    from gui.main_window import DEFAULT_SIZE
+
+    wanted = QSize(args.width, args.height) if args.width else None
+    if args.screenshot:
+        window.resize(wanted or DEFAULT_SIZE)
+    elif wanted is not None:
+        window.restore_layout()  # the splitters as the user left them
+        window.fit_to_screen(wanted)
+    else:
+        window.restore_layout()
 
 
 def take_screenshot(app, window, args) -> int:

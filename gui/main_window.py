@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -49,7 +49,14 @@ from model.weights_io import load_weights, save_weights, write_text_atomic
 # shares the GIL with training, so a faster rate would slow training more than it would add to the eye.
 FRAME_INTERVAL_MS = 30
 RATE_WINDOW_SECONDS = 1.0
-MIN_WIDTH, MIN_HEIGHT = 1000, 680
+# The window's sizes, in logical pixels. It opens at DEFAULT_SIZE or the screen's available area, whichever is
+# smaller (less a margin for the title bar and borders the window manager adds), and never needs more than
+# MIN_SIZE: 200% scaling on a 1600x1000 screen leaves 800x500 logical pixels, minus the frame.
+DEFAULT_SIZE = QSize(1400, 900)
+MIN_SIZE = QSize(640, 420)
+FRAME_MARGIN = QSize(16, 40)
+SETTINGS_GEOMETRY = "window/geometry"
+SETTINGS_SPLITTER = "window/splitter/"  # + the splitter's name
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEFAULT_DATASET = "xor"
 WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
@@ -94,11 +101,23 @@ class MessageBar(QFrame):
         return self.label.text() if self.isVisible() else ""
 
 
+class SettingsScroll(QScrollArea):
+    """The control panel's scroll area: as tall as the panel when there is room (QScrollArea's own hint stops at
+    24 lines), shrinking, and scrolling, when there is not."""
+
+    def sizeHint(self) -> QSize:
+        widget = self.widget()
+        return widget.sizeHint() if widget is not None else super().sizeHint()
+
+
 class MainWindow(QMainWindow):
     frame_drawn = Signal(int)  # the seq of the frame just drawn (for tests and the benchmark)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, settings: QSettings | None = None):
+        """``settings``: where the window's geometry and splitter sizes are restored from (see restore_layout)
+        and saved to when it closes; None (tests, screenshots, offscreen runs): nothing is read or saved."""
         super().__init__(parent)
+        self.settings = settings
         configure_pyqtgraph()
         self.setWindowTitle("Perceptron Playground")
         icon = RESOURCES / "icon.svg"
@@ -140,19 +159,35 @@ class MainWindow(QMainWindow):
         # A fixed minimum instead of one that follows the layout: the minimum never changes after the window
         # exists, so Qt never re-sends size hints (which platforms like "offscreen" warn they cannot take).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
-        self.resize(1400, 900)
+        self.setMinimumSize(MIN_SIZE)
+        self.fit_to_screen()
 
     # --- building ---------------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.panel = ControlPanel()
-        scroll = QScrollArea()
+        # The settings scroll when the window is short; the Run group stays below them, always in view.
+        self.run_group = self.panel.train_button.parentWidget()
+        self.run_group.setParent(None)
+        self.panel.layout().removeWidget(self.run_group)
+        scroll = SettingsScroll()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(self.panel.sizeHint().width() + 16)
-        scroll.setMaximumWidth(self.panel.sizeHint().width() + 60)
+        self.settings_scroll = scroll
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(scroll)
+        run_margin = QVBoxLayout()
+        run_margin.setContentsMargins(6, 0, 6, 6)
+        run_margin.addWidget(self.run_group)
+        left_layout.addLayout(run_margin)
+        left_layout.addStretch(1)  # room to spare goes below the Run buttons; the settings shrink (and scroll) first
+        panel_width = max(self.panel.sizeHint().width(), self.run_group.sizeHint().width() + 12)
+        left.setMinimumWidth(panel_width + scroll.verticalScrollBar().sizeHint().width())
+        left.setMaximumWidth(panel_width + 120)
         self.loss_plot = LossPlot()
         self.loss_plot.setToolTip("Train and test loss at the end of each epoch (log scale). "
                                   "Drag to pan, wheel to zoom, right-click for options.")
@@ -185,34 +220,64 @@ class MainWindow(QMainWindow):
         arithmetic_layout.addWidget(title)
         arithmetic_layout.addWidget(self.arithmetic, 1)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.loss_plot)
-        top.addWidget(self.boundary_plot)
-        top.setSizes([520, 560])
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.weights_plot)
-        bottom.addWidget(arithmetic_box)
-        bottom.setSizes([600, 480])
-        plots = QSplitter(Qt.Orientation.Vertical)
-        plots.addWidget(top)
-        plots.addWidget(bottom)
-        plots.setSizes([430, 430])
-        for splitter in (top, bottom, plots):
-            splitter.setChildrenCollapsible(False)
         self.message_bar = MessageBar()
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 4, 4, 0)
         right_layout.setSpacing(4)
         right_layout.addWidget(self.message_bar)
-        right_layout.addWidget(plots, 1)
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(scroll)
-        layout.addWidget(right, 1)
-        self.setCentralWidget(central)
+        # Every boundary between the panel and the plots, and between the plots, is a splitter the user can drag;
+        # their sizes are saved with the window's geometry. Initial sizes are proportions: the splitters scale
+        # them to the space they get.
+        self.splitters = {
+            "top": _splitter(Qt.Orientation.Horizontal, [self.loss_plot, self.boundary_plot], [5200, 5600]),
+            "bottom": _splitter(Qt.Orientation.Horizontal, [self.weights_plot, arithmetic_box], [6000, 4800]),
+        }
+        self.splitters["plots"] = _splitter(Qt.Orientation.Vertical, [self.splitters["top"],
+                                                                      self.splitters["bottom"]], [5000, 5000])
+        right_layout.addWidget(self.splitters["plots"], 1)
+        self.splitters["main"] = _splitter(Qt.Orientation.Horizontal, [left, right], [panel_width, 10_000])
+        self.splitters["main"].setStretchFactor(1, 1)  # a wider window widens the plots, not the panel
+        self.setCentralWidget(self.splitters["main"])
+
+    # --- the window's size and place ------------------------------------------------------------------
+    def available_geometry(self) -> QRect:
+        """The part of the window's screen that windows may use (without panels and docks), logical pixels."""
+        screen = self.screen()
+        return screen.availableGeometry() if screen is not None else QRect(QPoint(0, 0), DEFAULT_SIZE)
+
+    def fit_to_screen(self, wanted: QSize | None = None) -> None:
+        """Resize to ``wanted`` (default DEFAULT_SIZE) but no larger than the screen's available area, and
+        move the window so that all of it is on that area."""
+        area = self.available_geometry()
+        self.resize(fit_to_screen(area.size(), wanted or DEFAULT_SIZE))
+        self.move(place_on_screen(area, self.frameGeometry().topLeft(), self.size()))
+
+    def restore_layout(self) -> bool:
+        """Restore the geometry and splitter sizes saved in ``settings`` at the last close, clamped to the
+        screen as it is now; without saved ones, fit DEFAULT_SIZE to the screen. True if any were restored."""
+        restored = False
+        if self.settings is not None:
+            for name, splitter in self.splitters.items():
+                state = self.settings.value(SETTINGS_SPLITTER + name)
+                if isinstance(state, QByteArray) and splitter.restoreState(state):
+                    restored = True
+            geometry = self.settings.value(SETTINGS_GEOMETRY)
+            if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+                if not self.isMaximized() and not self.isFullScreen():
+                    self.fit_to_screen(self.size())  # the screen may be smaller than the last one
+                return True
+        self.fit_to_screen()
+        return restored
+
+    def save_layout(self) -> None:
+        """Write the geometry and splitter sizes to ``settings`` (nothing without settings)."""
+        if self.settings is None:
+            return
+        self.settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        for name, splitter in self.splitters.items():
+            self.settings.setValue(SETTINGS_SPLITTER + name, splitter.saveState())
+        self.settings.sync()
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -789,6 +854,8 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.isVisible():
+            self.save_layout()
         self.shutdown()
         super().closeEvent(event)
 
@@ -796,6 +863,33 @@ class MainWindow(QMainWindow):
         """Stop drawing, stop the worker and join its thread. Safe to call more than once."""
         self._frame_timer.stop()
         self.controller.shutdown()
+
+
+def fit_to_screen(available: QSize, wanted: QSize = DEFAULT_SIZE) -> QSize:
+    """The window size (without its frame) to open at: ``wanted``, but no larger than ``available`` less the
+    window manager's frame, and no smaller than MIN_SIZE unless the screen itself is smaller."""
+    room = available - FRAME_MARGIN
+    width = max(min(wanted.width(), room.width()), min(MIN_SIZE.width(), room.width()))
+    height = max(min(wanted.height(), room.height()), min(MIN_SIZE.height(), room.height()))
+    return QSize(max(width, 1), max(height, 1))
+
+
+def place_on_screen(area: QRect, top_left: QPoint, size: QSize) -> QPoint:
+    """Where a window of ``size`` whose frame's corner is at ``top_left`` must go to lie within ``area``
+    (the frame's corner; the frame margin is kept for the title bar)."""
+    outer = size + FRAME_MARGIN
+    x = min(max(top_left.x(), area.left()), area.left() + max(area.width() - outer.width(), 0))
+    y = min(max(top_left.y(), area.top()), area.top() + max(area.height() - outer.height(), 0))
+    return QPoint(x, y)
+
+
+def _splitter(orientation: Qt.Orientation, widgets: list[QWidget], sizes: list[int]) -> QSplitter:
+    splitter = QSplitter(orientation)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    splitter.setChildrenCollapsible(False)
+    splitter.setSizes(sizes)
+    return splitter
 
 
 def significant(value: float | None, digits: int = 4) -> str:

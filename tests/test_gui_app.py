@@ -70,14 +70,16 @@ def xvfb_missing_reason() -> str | None:
 
 
 @pytest.mark.skipif(xvfb_missing_reason() is not None, reason=str(xvfb_missing_reason()))
-def test_a_real_window_opens_under_xvfb_trains_and_quits_cleanly():
+def test_a_real_window_opens_under_xvfb_trains_and_quits_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in DISPLAY_VARIABLES}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)  # the window saves its layout on quit: not into the user's settings
     run = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, str(ROOT / "main.py"),
                           "--train", "--quit-after", "1.0", "--report-startup"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "window shown at" in run.stdout
     assert "QThread" not in run.stderr and "Warning" not in run.stderr and "Traceback" not in run.stderr
+    assert list(tmp_path.rglob("*.conf"))  # the layout was remembered, in the folder given
 
 
 def test_the_window_benchmark_runs_quickly():
