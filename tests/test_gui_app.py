@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from xvfb_support import xvfb_missing_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 DISPLAY_VARIABLES = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
@@ -54,19 +54,6 @@ def test_a_bad_preset_is_one_message_not_a_traceback(tmp_path):
     run = run_main("--screenshot", str(tmp_path / "x.png"), "--preset", "notebook_999", env=env_without_display())
     assert run.returncode == 2
     assert "notebook_999" in run.stderr and "Traceback" not in run.stderr
-
-
-def xvfb_missing_reason() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "Xvfb runs on Linux only"
-    if shutil.which("xvfb-run") is None or shutil.which("Xvfb") is None:
-        return "Xvfb is not installed (make test installs it: apt-get install xvfb xauth)"
-    from gui.app import missing_xcb_packages
-
-    missing = missing_xcb_packages()
-    if missing:
-        return f"Qt's xcb plugin needs {' '.join(missing)} (make test installs them)"
-    return None
 
 
 @pytest.mark.skipif(xvfb_missing_reason() is not None, reason=str(xvfb_missing_reason()))

@@ -4,7 +4,6 @@ and restored through QSettings. No test reads or writes the user's own settings:
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, QSize, QStandardPaths
 from PySide6.QtWidgets import QWidget
+from xvfb_support import xvfb_missing_reason
 
 from gui.main_window import DEFAULT_SIZE, MIN_SIZE, MainWindow, fit_to_screen
 
@@ -164,17 +164,6 @@ def test_without_settings_nothing_is_saved_and_the_default_fits(make_window, qtb
     area = window.available_geometry()
     assert window.width() <= area.width() and window.height() <= area.height()
     window.save_layout()  # no settings: a no-op
-
-
-def xvfb_missing_reason() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "Xvfb runs on Linux only"
-    if shutil.which("xvfb-run") is None or shutil.which("Xvfb") is None:
-        return "Xvfb is not installed (make test installs it: apt-get install xvfb xauth)"
-    from gui.app import missing_xcb_packages
-
-    missing = missing_xcb_packages()
-    return f"Qt's xcb plugin needs {' '.join(missing)} (make test installs them)" if missing else None
 
 
 def run_under_xvfb(screen: str, config_home: Path, *args: str) -> subprocess.CompletedProcess:
