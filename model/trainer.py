@@ -305,7 +305,7 @@ class Trainer:
         epoch_sums, rows = np.empty((closing, kernel.TOTALS)), np.empty((closing, self.layout.size))
         out = self._out
         if compiled is not None:
-            done, status, out.loss_sum = kernel.run_updates(
+            done, status, attempted_loss = kernel.run_updates(
                 compiled, self._problem, orders, stride, self._bounds, self.position, count, self.params.theta,
                 self.config.lr, target, self._carry, epoch_sums, rows, out.grad, out.prediction, out.theta_before,
                 self._work)
@@ -320,7 +320,7 @@ class Trainer:
             self.rng.set_state(rng_before)
             self._draw_orders(begun)
         if compiled is not None:
-            attempted_loss = out.loss_sum
+            out.loss_sum = attempted_loss  # the last applied update's, unless it diverged (_keep_last replays it)
         if done:
             self._keep_last(orders, stride, done, status, compiled)
         closed = (self.position + done) // self.updates_per_epoch
