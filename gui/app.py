@@ -128,6 +128,20 @@ def run_app(argv: list[str]) -> int:
         close_window(app, window)
 
 
+def open_csv_now(window, path: str) -> bool:
+    """Read a CSV file before the window is shown (its errors end the program): the window's own background
+    reader, waited for."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    taken = []
+    window.files.csv_finished.connect(taken.append)
+    window.files.open_csv(path, confirm=False)
+    window.files.wait_for_csv()
+    QCoreApplication.sendPostedEvents(window.files, QEvent.Type.MetaCall.value)
+    window.files.csv_finished.disconnect(taken.append)
+    return bool(taken and taken[0])
+
+
 def start_with(window, args) -> bool:
     """Apply --preset / --dataset / --epochs; False (after saying why) if they cannot be used."""
     from model.config import SettingError
@@ -140,7 +154,7 @@ def start_with(window, args) -> bool:
             window.apply_preset(args.preset, confirm=False)
         elif args.dataset:
             if args.dataset.lower().endswith(".csv"):
-                if not window.open_csv(args.dataset, confirm=False):
+                if not open_csv_now(window, args.dataset):
                     raise SettingError("--dataset", args.dataset, window.message_bar.label.text())
             else:
                 from model.presets import DATASET_DEFAULTS

@@ -7,43 +7,38 @@ worker publishes); a timer pulls the newest Frame about 50 times a second and dr
 from __future__ import annotations
 
 import collections
-import io
 import math
-from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLayout,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
+    QProgressBar,
     QSplitter,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.arithmetic import format_update
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
-from gui.plots import BoundaryPlot, LossPlot, WeightsPlot, configure_pyqtgraph
+from gui.files import FileActions
+from gui.views.arithmetic import format_update
+from gui.views.boundary import BoundaryPlot
+from gui.views.common import configure_pyqtgraph
+from gui.views.loss import LossPlot
+from gui.views.weights import WeightsPlot
+from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
 from gui.worker import Frame, TrainingController
 from model.config import SettingError, TrainConfig
-from model.datasets import Dataset, load_csv, load_dataset
+from model.datasets import Dataset, load_dataset
 from model.network import NetworkSpec, Params
-from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS, PRESETS
+from model.presets import DATASET_DEFAULTS, PRESETS
 from model.trainer import Trainer
-from model.weights_io import load_weights, save_weights, write_text_atomic
 
 # ~33 frames per second at most; a frame is drawn only when the worker has published a new one. Drawing
 # shares the GIL with training, so a faster rate would slow training more than it would add to the eye.
@@ -57,57 +52,7 @@ MIN_SIZE = QSize(640, 420)
 FRAME_MARGIN = QSize(16, 40)
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_SPLITTER = "window/splitter/"  # + the splitter's name
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 DEFAULT_DATASET = "xor"
-WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
-PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
-
-
-class MessageBar(QFrame):
-    """A message above the plots (errors, divergence, notes) that stays until closed or replaced."""
-
-    STYLES: ClassVar[dict[str, str]] = {
-        "error": "background: #fde2e1; border: 1px solid #e0a09c; color: #7a1712;",
-        "warning": "background: #fff4d6; border: 1px solid #e8c86a; color: #5c4300;",
-        "info": "background: #e3eefc; border: 1px solid #9dbbe6; color: #143d6b;",
-    }
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QPushButton("✕")
-        close.setFlat(True)
-        close.setFixedSize(QSize(24, 24))
-        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        close.setToolTip("Hide this message")
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error") -> None:
-        self.kind = kind
-        self.setStyleSheet(f"MessageBar {{ {self.STYLES[kind]} border-radius: 4px; }} "
-                           f"QLabel {{ border: none; background: transparent; }}")
-        self.label.setText(text)
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() else ""
-
-
-class SettingsScroll(QScrollArea):
-    """The control panel's scroll area: as tall as the panel when there is room (QScrollArea's own hint stops at
-    24 lines), shrinking, and scrolling, when there is not."""
-
-    def sizeHint(self) -> QSize:
-        widget = self.widget()
-        return widget.sizeHint() if widget is not None else super().sizeHint()
 
 
 class MainWindow(QMainWindow):
@@ -133,12 +78,12 @@ class MainWindow(QMainWindow):
         self._initial_theta: np.ndarray | None = None
         self._frame: Frame | None = None  # the frame drawn last
         self._structure_for = -1  # network id the plots are laid out for
-        self._saved = (-1, -1)  # (network id, updates) last exported
         self._rate_points: collections.deque = collections.deque()
         self._rate = 0.0
         self._diverged_shown = False
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
+        self.files = FileActions(self)
         try:
             self._build()
         except BaseException:
@@ -302,13 +247,13 @@ class MainWindow(QMainWindow):
         self.reset_action = self._action("Reset", self.reset, key.Key_R, "Same seed: the same initial weights again")
         self.reinit_action = self._action("Re-initialise", self.reinitialise,
                                           QKeySequence(mod.ShiftModifier | key.Key_R), "New seed: new initial weights")
-        self.import_action = self._action("Import weights…", self.ask_import_weights, QKeySequence("Ctrl+O"),
+        self.import_action = self._action("Import weights…", self.files.ask_import_weights, QKeySequence("Ctrl+O"),
                                           "Load weights (.npz or .json) and continue training from them")
-        self.export_action = self._action("Export weights…", self.ask_export_weights, QKeySequence("Ctrl+E"),
+        self.export_action = self._action("Export weights…", self.files.ask_export_weights, QKeySequence("Ctrl+E"),
                                           "Save the current weights (.npz or .json)")
-        self.open_csv_action = self._action("Open CSV dataset…", self.ask_open_csv, None,
+        self.open_csv_action = self._action("Open CSV dataset…", self.files.ask_open_csv, None,
                                             "Train on numeric columns from a CSV file (the last is the target)")
-        self.export_history_action = self._action("Export loss history (CSV)…", self.ask_export_history, None,
+        self.export_history_action = self._action("Export loss history (CSV)…", self.files.ask_export_history, None,
                                                   "Save the per-epoch losses and accuracy / R² as CSV")
         quit_action = self._action("Quit", self.close, QKeySequence("Ctrl+Q"), "Close the window")
         file_menu = self.menuBar().addMenu("&File")
@@ -323,7 +268,7 @@ class MainWindow(QMainWindow):
             action = QAction(label, self)
             action.setData(name)
             action.setStatusTip(f"Save the {label.rstrip('…').lower()} as PNG or SVG")
-            action.triggered.connect(self._export_plot_triggered)
+            action.triggered.connect(self.files.export_plot_triggered)
             plot_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -341,6 +286,16 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        # A file read in the background: a busy bar and its name, until it is in (or refused).
+        self.loading_bar = QProgressBar()
+        self.loading_bar.setRange(0, 0)
+        self.loading_bar.setMaximumWidth(120)
+        self.loading_bar.setMaximumHeight(14)
+        self.loading_label = QLabel()
+        for widget in (self.loading_label, self.loading_bar):
+            widget.hide()
+            bar.addWidget(widget)
+        self.files.loading_changed.connect(self._show_loading)
         self.status_labels = {}
         tips = {
             "state": "Training state",
@@ -374,36 +329,26 @@ class MainWindow(QMainWindow):
     # --- choosing what to train -------------------------------------------------------------------
     def apply_preset(self, name: str, confirm: bool = True) -> bool:
         preset = PRESETS[name]
-        return self._new_network(preset.config, preset.dataset, load_dataset(preset.dataset), max_epochs=preset.epochs,
+        return self.new_network(preset.config, preset.dataset, load_dataset(preset.dataset), max_epochs=preset.epochs,
                                  preset=name, confirm=confirm)
 
     def apply_dataset(self, key: str, confirm: bool = True) -> bool:
         config, epochs = DATASET_DEFAULTS[key]
-        return self._new_network(config, key, load_dataset(key), max_epochs=epochs, confirm=confirm)
+        return self.new_network(config, key, load_dataset(key), max_epochs=epochs, confirm=confirm)
 
-    def open_csv(self, path: str | Path, confirm: bool = True) -> bool:
-        try:
-            dataset = load_csv(path, standardize=self.panel.standardize.isChecked())
-        except SettingError as exc:
-            self.show_error(str(exc))
-            self._show_current_settings()
-            return False
-        config, epochs = CSV_DEFAULTS[dataset.task]
-        return self._new_network(config, f"csv:{Path(path).resolve()}", dataset, max_epochs=epochs, confirm=confirm)
-
-    def _new_network(self, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None = None,
+    def new_network(self, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None = None,
                      max_epochs: int | None = None, preset: str = "", confirm: bool = True,
                      note: str = "") -> bool:
         """Make a new Trainer and hand it to the worker; False (settings shown unchanged) if the user keeps
         the trained network or the settings cannot be used."""
         if confirm and not self._may_discard():
-            self._show_current_settings()
+            self.show_current_settings()
             return False
         try:
             trainer = Trainer(config, dataset, initial)
         except SettingError as exc:
             self.show_error(str(exc))
-            self._show_current_settings()
+            self.show_current_settings()
             return False
         was_running = self.controller.running
         self._network_id += 1
@@ -418,7 +363,7 @@ class MainWindow(QMainWindow):
         self._rate_points.clear()
         self.panel.set_trainable(True)
         self.panel.set_running(False)
-        self._show_current_settings()
+        self.show_current_settings()
         title = DATASET_LABELS.get(key, dataset.name)
         self.setWindowTitle(f"Perceptron Playground — {title}")
         if self.message_bar.kind in ("error", "warning") or note:
@@ -429,7 +374,7 @@ class MainWindow(QMainWindow):
             self.start_training()
         return True
 
-    def _show_current_settings(self) -> None:
+    def show_current_settings(self) -> None:
         """Put the widgets back to the settings of the network in use."""
         if self._config is None:
             return
@@ -444,7 +389,7 @@ class MainWindow(QMainWindow):
         frame = self._frame
         if frame is None or frame.network != self._network_id or frame.snapshot.updates == 0:
             return True
-        if self._saved == (self._network_id, frame.snapshot.updates):
+        if self.files.is_saved(self._network_id, frame.snapshot.updates):
             return True
         return self.confirm_discard(frame.snapshot.epoch, frame.snapshot.updates)
 
@@ -465,9 +410,9 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _dataset_chosen(self, key: str) -> None:
         if key == CSV_CHOICE:
-            self.ask_open_csv()
+            self.files.ask_open_csv()
         elif key.startswith("csv:"):
-            self.open_csv(key.removeprefix("csv:"))
+            self.files.open_csv(key.removeprefix("csv:"))
         else:
             self.apply_dataset(key)
 
@@ -477,13 +422,13 @@ class MainWindow(QMainWindow):
             config = self.panel.config()
         except SettingError as exc:
             self.show_error(str(exc))
-            self._show_current_settings()
+            self.show_current_settings()
             return
         if config == self._config:
             return
         preset = PRESETS.get(self._preset)
         keep_preset = preset is not None and preset.config == config and preset.dataset == self._dataset_key
-        self._new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep_preset else "")
+        self.new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep_preset else "")
 
     @Slot(float)
     def _lr_changed(self, lr: float) -> None:
@@ -555,7 +500,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def reset(self) -> None:
         """The same settings and seed: the same initial weights again."""
-        self._new_network(self._config, self._dataset_key, self._dataset, preset=self._preset, confirm=False)
+        self.new_network(self._config, self._dataset_key, self._dataset, preset=self._preset, confirm=False)
 
     @Slot()
     def reinitialise(self) -> None:
@@ -563,7 +508,7 @@ class MainWindow(QMainWindow):
         config = self._config.replace(seed=(self._config.seed + 1) % 2**31)
         preset = PRESETS.get(self._preset)
         keep = preset is not None and preset.config == config
-        self._new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep else "",
+        self.new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep else "",
                           confirm=False)
 
     @Slot(str)
@@ -596,6 +541,21 @@ class MainWindow(QMainWindow):
     def network_id(self) -> int:
         """The number of the network in use; it changes whenever a new network replaces it."""
         return self._network_id
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The dataset of the network in use."""
+        return self._dataset
+
+    @property
+    def dataset_key(self) -> str:
+        """The dataset's key: a built-in name, or "csv:" and the file's path."""
+        return self._dataset_key
+
+    def plot_widgets(self) -> dict[str, QWidget]:
+        """What File > Export plot can save, by name."""
+        return {"loss": self.loss_plot, "boundary": self.boundary_plot.view, "weights": self.weights_plot,
+                "window": self}
 
     @property
     def config(self) -> TrainConfig | None:
@@ -700,133 +660,17 @@ class MainWindow(QMainWindow):
             labels["metric"].setText(_pair("R²", last.get("metric"), last.get("test_metric")))
         labels["rate"].setText(f"{significant(self._rate)} epochs/s" if running else "")
 
-    # --- files ------------------------------------------------------------------------------------
-    def ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
-        """The file the user picks to save to, or None."""
-        path, chosen = QFileDialog.getSaveFileName(self, caption, suggested, filters)
-        if not path:
-            return None
-        if not Path(path).suffix and "(*." in chosen:
-            path += chosen[chosen.index("(*.") + 2:].split(")")[0].split()[0]
-        return path
-
-    def ask_open_path(self, caption: str, filters: str) -> str | None:
-        """The file the user picks to open, or None."""
-        path, _ = QFileDialog.getOpenFileName(self, caption, "", filters)
-        return path or None
-
-    @Slot()
-    def ask_export_weights(self) -> None:
-        path = self.ask_save_path("Export weights", WEIGHT_FILTERS, f"weights-{self._file_stem()}.npz")
-        if path:
-            self.export_weights(path)
-
-    def export_weights(self, path: str | Path) -> bool:
-        frame = self._current_frame()
-        if frame is None:
-            return False
-        s = frame.snapshot
-        d, h = frame.dataset.n_inputs, s.config.hidden
-        try:
-            save_weights(path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch,
-                         updates=s.updates, metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean,
-                         input_std=frame.dataset.input_std)
-        except (SettingError, OSError) as exc:
-            self.show_error(f"Could not export the weights: {exc}")
-            return False
-        self._saved = (frame.network, s.updates)
-        self.statusBar().showMessage(f"Exported the weights after {s.epoch:,} epochs to {path}", 8000)
-        return True
-
-    @Slot()
-    def ask_import_weights(self) -> None:
-        path = self.ask_open_path("Import weights", "Weights (*.npz *.json)")
-        if path:
-            self.import_weights(path)
-
-    def import_weights(self, path: str | Path) -> bool:
-        """Load weights and continue training from them (with their settings, on their dataset if known).
-        A file that cannot be used leaves the session as it was and says why (what the CLI would say)."""
-        try:
-            weights = load_weights(path)
-        except SettingError as exc:
-            self.show_error(str(exc))
-            return False
-        except OSError as exc:  # load_weights reports its own as SettingError; this is a last guard
-            self.show_error(f"weights = {str(path)!r}: cannot be read: {exc.strerror or exc}")
-            return False
-        d, h = weights.params.n_inputs, weights.params.n_hidden
-        key, dataset = self._dataset_key, self._dataset
-        if weights.dataset in DATASET_DEFAULTS and weights.dataset != key:
-            key, dataset = weights.dataset, load_dataset(weights.dataset)
-        if dataset.n_inputs != d:
-            self.show_error(f"{Path(path).name} holds a network with {d} inputs; the dataset "
-                            f"{dataset.name!r} has {dataset.n_inputs}: choose a dataset with {d} inputs first.")
-            return False
-        config = weights.config or self._config.replace(hidden=h)
-        note = (f"Imported {Path(path).name}: a {d}-{h}-1 network trained {weights.epochs:,} epochs before. "
-                "Training continues from these weights (the epoch count starts again at 0).")
-        return self._new_network(config, key, dataset, initial=weights.params, note=note)
-
-    @Slot()
-    def ask_open_csv(self) -> None:
-        path = self.ask_open_path("Open a CSV dataset", "CSV files (*.csv);;All files (*)")
-        if path:
-            self.open_csv(path)
-        else:
-            self._show_current_settings()
-
-    @Slot()
-    def ask_export_history(self) -> None:
-        path = self.ask_save_path("Export loss history", "CSV file (*.csv)", f"history-{self._file_stem()}.csv")
-        if path:
-            self.export_history(path)
-
-    def export_history(self, path: str | Path) -> bool:
-        frame = self._current_frame()
-        if frame is None:
-            return False
-        try:
-            write_text_atomic(path, history_csv(frame))
-        except (SettingError, OSError) as exc:
-            self.show_error(f"Could not export the loss history: {exc}")
-            return False
-        self.statusBar().showMessage(f"Exported the loss history to {path}", 8000)
-        return True
-
-    @Slot()
-    def _export_plot_triggered(self) -> None:
-        name = self.sender().data()
-        path = self.ask_save_path(f"Export the {name} plot", PLOT_FILTERS, f"{name}-{self._file_stem()}.png")
-        if path:
-            self.export_plot(name, path)
-
-    def export_plot(self, name: str, path: str | Path) -> bool:
-        """Save a plot ("loss", "boundary", "weights") or the whole "window" as PNG or SVG."""
-        widgets = {"loss": self.loss_plot, "boundary": self.boundary_plot.view, "weights": self.weights_plot,
-                   "window": self}
-        widget, path = widgets[name], Path(path)
-        try:
-            if path.suffix.lower() == ".svg":
-                save_svg(widget, path, f"Perceptron Playground: {name}")
-            elif path.suffix.lower() == ".png":
-                if not widget.grab().save(str(path), "PNG"):
-                    raise OSError(f"cannot write {path}")
-            else:
-                raise SettingError("export", path.name, "must end in .png or .svg")
-        except (SettingError, OSError) as exc:
-            self.show_error(f"Could not export the plot: {exc}")
-            return False
-        self.statusBar().showMessage(f"Saved {path}", 8000)
-        return True
-
-    def _file_stem(self) -> str:
-        frame = self._current_frame()
-        epochs = frame.snapshot.epoch if frame else 0
-        name = self._dataset.name.removeprefix("csv:").removesuffix(".csv") if self._dataset else "network"
-        return f"{name}-{epochs}"
-
     # --- messages and help ------------------------------------------------------------------------
+    @Slot(str)
+    def _show_loading(self, name: str) -> None:
+        self.loading_label.setText(f"Reading {name}…" if name else "")
+        self.loading_label.setVisible(bool(name))
+        self.loading_bar.setVisible(bool(name))
+
+    def show_status(self, message: str, milliseconds: int = 8000) -> None:
+        """A passing note in the status bar."""
+        self.statusBar().showMessage(message, milliseconds)
+
     def show_error(self, message: str) -> None:
         self.message_bar.show_message(message, "error")
         self.statusBar().showMessage(message.split("\n")[0], 10000)
@@ -912,54 +756,3 @@ def _pair(name: str, train, test, show=significant) -> str:
 
 def _percent(value) -> str:
     return "-" if value is None or math.isnan(value) else f"{significant(100 * value)}%"
-
-
-class HelpDialog(QDialog):
-    """The guide from resources/help.md, non-modal so the window stays usable beside it."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Perceptron Playground: guide")
-        help_file = RESOURCES / "help.md"
-        browser = QTextBrowser()
-        browser.setOpenExternalLinks(False)
-        browser.setMarkdown(help_file.read_text(encoding="utf-8") if help_file.exists() else "See README.md.")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(browser, 1)
-        layout.addWidget(buttons)
-        self.resize(640, 620)
-
-
-def save_svg(widget: QWidget, path: Path, title: str) -> None:
-    """Render a widget as vector graphics (images inside it, like the heatmap, are embedded as pictures).
-    Qt's own SVG generator: pyqtgraph's SVG exporter fails on the paths recent Qt versions write."""
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    if not path.parent.is_dir():
-        raise OSError(f"the folder of {path} does not exist")
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(widget.size())
-    generator.setViewBox(widget.rect())
-    generator.setTitle(title)
-    painter = QPainter(generator)
-    try:
-        widget.render(painter)
-    finally:
-        painter.end()
-
-
-def history_csv(frame: Frame) -> str:
-    """The per-epoch history as CSV: empty cells where a value does not exist (no test set)."""
-    history = frame.snapshot.history
-    metric = "accuracy" if frame.dataset.task == "classification" else "r2"
-    columns = ["train_loss", "test_loss", "metric", "test_metric"]
-    out = io.StringIO()
-    out.write(f"epoch,train_loss,test_loss,train_{metric},test_{metric}\n")
-    for row, epoch in enumerate(history["epoch"]):
-        cells = [repr(float(history[c][row])) if np.isfinite(history[c][row]) else "" for c in columns]
-        out.write(f"{int(epoch)},{','.join(cells)}\n")
-    return out.getvalue()

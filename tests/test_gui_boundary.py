@@ -8,7 +8,8 @@ import pytest
 import shiboken6
 from PySide6.QtGui import QColor
 
-from gui.plots import CLASS_COLORS, BoundaryPlot, configure_pyqtgraph
+from gui.views.boundary import BoundaryPlot
+from gui.views.common import CLASS_COLORS, configure_pyqtgraph
 from model import datasets
 from model.config import TrainConfig
 from model.network import NetworkSpec

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.arithmetic import format_update
 from gui.controls import ControlPanel
+from gui.views.arithmetic import format_update
 from model.config import TrainConfig
 from model.datasets import load_dataset
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation

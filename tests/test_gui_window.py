@@ -26,6 +26,13 @@ def frame_where(qtbot, window, condition, timeout=TIMEOUT):
     return window.drawn_frame()
 
 
+def open_csv(qtbot, window, path, confirm=True) -> bool:
+    """Open a CSV file as the window does (read in the background) and wait: whether its network is in use."""
+    with qtbot.waitSignal(window.files.csv_finished, timeout=TIMEOUT) as finished:
+        assert window.files.open_csv(path, confirm=confirm)
+    return finished.args[0]
+
+
 def train_epochs(qtbot, window, epochs):
     """Train up to ``epochs`` (total) through the controls, flat out, and wait for the run to stop."""
     window.panel.max_epochs.setValue(epochs)
@@ -137,12 +144,12 @@ def test_export_writes_weights_that_import_back_equal(qtbot, window, tmp_path, s
     window.apply_preset("notebook_003", confirm=False)
     frame = train_epochs(qtbot, window, 30)
     path = tmp_path / f"weights{suffix}"
-    assert window.export_weights(path)
+    assert window.files.export_weights(path)
     saved = load_weights(path)
     np.testing.assert_array_equal(saved.params.theta, frame.snapshot.theta)
     assert saved.config == frame.snapshot.config and saved.epochs == 30 and saved.dataset == "product"
     window.apply_dataset("xor", confirm=True)  # exported: no question asked
-    assert window.import_weights(path)
+    assert window.files.import_weights(path)
     imported = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0 and f.dataset.name == "product")
     np.testing.assert_array_equal(imported.snapshot.theta, frame.snapshot.theta)
     assert window.panel.dataset.currentData() == "product"
@@ -152,8 +159,8 @@ def test_export_writes_weights_that_import_back_equal(qtbot, window, tmp_path, s
 
 def test_ctrl_e_and_ctrl_o_go_through_the_file_dialogs(qtbot, window, tmp_path, monkeypatch):
     path = str(tmp_path / "dialog.json")
-    monkeypatch.setattr(window, "ask_save_path", lambda *args: path)
-    monkeypatch.setattr(window, "ask_open_path", lambda *args: path)
+    monkeypatch.setattr(window.files, "ask_save_path", lambda *args: path)
+    monkeypatch.setattr(window.files, "ask_open_path", lambda *args: path)
     frame_where(qtbot, window, lambda f: True)
     QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert load_weights(path).params.theta.size == 17
@@ -165,7 +172,7 @@ def test_loss_history_and_plots_export(qtbot, window, tmp_path):
     window.apply_preset("notebook_002", confirm=False)
     frame = train_epochs(qtbot, window, 40)
     csv_path = tmp_path / "history.csv"
-    assert window.export_history(csv_path)
+    assert window.files.export_history(csv_path)
     lines = csv_path.read_text().splitlines()
     assert lines[0] == "epoch,train_loss,test_loss,train_accuracy,test_accuracy"
     assert len(lines) == 41
@@ -174,11 +181,11 @@ def test_loss_history_and_plots_export(qtbot, window, tmp_path):
     for name in ("loss", "boundary", "weights"):
         for suffix in (".png", ".svg"):
             path = tmp_path / f"{name}{suffix}"
-            assert window.export_plot(name, path), window.message_bar.text()
+            assert window.files.export_plot(name, path), window.message_bar.text()
             assert path.stat().st_size > 1000
     assert (tmp_path / "boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (tmp_path / "loss.svg").read_bytes()[:2000]
-    assert window.export_plot("window", tmp_path / "window.png")
+    assert window.files.export_plot("window", tmp_path / "window.png")
 
 
 def test_learning_rate_applies_at_the_next_step_without_a_reset(qtbot, window):
@@ -251,7 +258,7 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window
     assert np.isfinite(frame.snapshot.theta).all()
     assert "diverged" in window.message_bar.text() and window.message_bar.kind == "error"
     assert not window.panel.train_button.isEnabled() and not window.controller.running
-    assert window.export_weights(tmp_path / "last-finite.npz")
+    assert window.files.export_weights(tmp_path / "last-finite.npz")
     np.testing.assert_array_equal(load_weights(tmp_path / "last-finite.npz").params.theta, frame.snapshot.theta)
     window.panel.lr.field.setValue(0.01)
     window.panel.reset_button.click()
@@ -276,20 +283,20 @@ def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp
     two = tmp_path / "two.csv"
     two.write_text("a,b,label\n" + "".join(f"{x},{y},{int(x * y > 0)}\n" for x, y in
                                            np.random.RandomState(0).randn(40, 2).round(3)))
-    assert window.open_csv(two, confirm=False)
+    assert open_csv(qtbot, window, two, confirm=False)
     frame = train_epochs(qtbot, window, 20)
     assert frame.dataset.feature_names == ("a", "b") and frame.dataset.task == "classification"
     assert window.panel.dataset.currentText() == "CSV: two.csv"
     one = tmp_path / "one.csv"
     one.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in np.linspace(-1, 1, 21)))
-    assert window.open_csv(one, confirm=False)
+    assert open_csv(qtbot, window, one, confirm=False)
     frame = train_epochs(qtbot, window, 30)
     _curve_x, curve_y = window.boundary_plot.output_curve.getData()
     np.testing.assert_allclose(curve_y, expected_surface(window, frame)[:, 0])
     assert window.boundary_plot.image.isVisible() is False
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
-    assert not window.open_csv(bad)
+    assert not open_csv(qtbot, window, bad)
     assert "bad.csv line 3 column 2" in window.message_bar.text()
     assert load_csv(one).n_inputs == 1
 
@@ -297,12 +304,12 @@ def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp
 def test_weights_of_a_standardised_csv_carry_the_scaling(qtbot, window, tmp_path):
     data = tmp_path / "scaled.csv"
     data.write_text("a,b,y\n" + "".join(f"{x},{10 * x + 3},{x / 5}\n" for x in np.linspace(0, 5, 11)))
-    assert window.open_csv(data, confirm=False)
+    assert open_csv(qtbot, window, data, confirm=False)
     window.panel.standardize.setChecked(True)  # reloads the file, standardised
     frame = frame_where(qtbot, window, lambda f: f.dataset.input_mean is not None)
     np.testing.assert_allclose(frame.dataset.X.mean(axis=0), 0, atol=1e-12)
     train_epochs(qtbot, window, 5)
-    assert window.export_weights(tmp_path / "w.json")
+    assert window.files.export_weights(tmp_path / "w.json")
     loaded = load_weights(tmp_path / "w.json")
     np.testing.assert_allclose(loaded.input_mean, [2.5, 28.0])
     np.testing.assert_allclose(loaded.input_std, frame.dataset.input_std)

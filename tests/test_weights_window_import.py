@@ -22,7 +22,7 @@ def _trained_session(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.controller.run_stopped, timeout=30_000):
         window.panel.train_button.click()
     qtbot.waitUntil(lambda: _frame_at(window, 40), timeout=TIMEOUT)
-    assert window.export_weights(tmp_path / "session.npz")
+    assert window.files.export_weights(tmp_path / "session.npz")
     return window.drawn_frame()
 
 
@@ -72,7 +72,7 @@ def test_a_bad_file_shows_its_error_and_keeps_the_network(qtbot, window, tmp_pat
     title, dataset_choice = window.windowTitle(), window.panel.dataset.currentData()
     path = tmp_path / name
     path.write_bytes(make())
-    assert window.import_weights(path) is False
+    assert window.files.import_weights(path) is False
     message = window.message_bar.text()
     assert window.message_bar.kind == "error" and named in message and "\n" not in message
     window.refresh()
@@ -86,7 +86,7 @@ def test_a_bad_file_shows_its_error_and_keeps_the_network(qtbot, window, tmp_pat
 def test_a_folder_named_like_a_weights_file_shows_an_error(qtbot, window, tmp_path):
     before = _trained_session(qtbot, window, tmp_path)
     (tmp_path / "folder.json").mkdir()
-    assert window.import_weights(tmp_path / "folder.json") is False
+    assert window.files.import_weights(tmp_path / "folder.json") is False
     assert "folder.json" in window.message_bar.text() and window.message_bar.kind == "error"
     window.refresh()
     assert window.drawn_frame().network == before.network
@@ -96,13 +96,13 @@ def test_several_bad_imports_in_a_row_then_a_good_one(qtbot, window, tmp_path):
     before = _trained_session(qtbot, window, tmp_path)
     for name, make, named in BAD_IMPORTS:
         (tmp_path / name).write_bytes(make())
-        assert window.import_weights(tmp_path / name) is False
+        assert window.files.import_weights(tmp_path / name) is False
         assert named in window.message_bar.text()
     window.refresh()
     assert window.drawn_frame().network == before.network
     good = save_weights(tmp_path / "good.json", Params(2, 3, np.linspace(-1, 1, 13)), TrainConfig(hidden=3),
                         dataset="xor")
-    assert window.import_weights(good)
+    assert window.files.import_weights(good)
     qtbot.waitUntil(lambda: _frame_of_another_network(window, before), timeout=TIMEOUT)
     np.testing.assert_array_equal(window.drawn_frame().snapshot.theta, np.linspace(-1, 1, 13))
     assert "Imported good.json" in window.message_bar.text()
@@ -114,8 +114,8 @@ def test_an_error_of_the_system_while_reading_is_shown_too(qtbot, window, tmp_pa
     def failing_disk(path):
         raise OSError(5, "Input/output error", str(path))
 
-    monkeypatch.setattr("gui.main_window.load_weights", failing_disk)
-    assert window.import_weights(tmp_path / "w.npz") is False
+    monkeypatch.setattr("gui.files.load_weights", failing_disk)
+    assert window.files.import_weights(tmp_path / "w.npz") is False
     assert window.message_bar.text() == f"weights = '{tmp_path / 'w.npz'}': cannot be read: Input/output error"
     window.refresh()
     assert window.drawn_frame().network == before.network
