@@ -47,6 +47,7 @@ enabled = True  # False makes ready() answer None: every trainer takes the NumPy
 _lock = threading.Lock()
 _loops: dict[tuple[int, int], object] = {}  # (activation code, shape) -> the compiled loop
 _failed: str | None = None  # why it cannot be had (no numba, compilation error)
+_loading: set[tuple[int, int]] = set()  # keys a background warm-up is loading from the cache right now
 
 
 def loop_shape(batch: int, hidden: int) -> int:
@@ -173,23 +174,49 @@ def _loop_name(act: int, shape: int) -> str:
 
 
 def warm_up_in_background(keys=KEYS) -> threading.Thread:
-    """Make the compiled loops ready without stalling this process: numba holds the GIL for seconds while it
-    compiles, so a first compilation runs in a child process, which leaves numba's on-disk cache; this process
-    then only loads it (in a background thread)."""
+    """Make the compiled loops ready, in ``keys``' order, without stalling this process. Loops in numba's disk
+    cache load in a few milliseconds each (numba's import first takes a quarter of a second): they are
+    loaded first, and loading(key) says so meanwhile, so a trainer may wait for one rather than compete for
+    the GIL with its own NumPy path. Compiling holds the GIL for seconds, so loops not cached yet are compiled
+    in a child process (the first key alone first), which leaves numba's cache; this process then loads them."""
+    keys = list(keys)
+
+    def load(wanted) -> None:
+        _loading.update(wanted)
+        try:
+            for key in wanted:
+                warm_up([key])
+                _loading.discard(key)
+        finally:
+            _loading.difference_update(wanted)
+
+    def compile_elsewhere(wanted) -> None:
+        code = f"from model import kernel; kernel.warm_up({list(wanted)!r})"
+        try:
+            subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                           capture_output=True, timeout=1800, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass  # load() then compiles in this process instead
 
     def work():
-        if not cache_exists(keys):
-            code = f"from model import kernel; kernel.warm_up({list(keys)!r})"
-            try:
-                subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
-                               capture_output=True, timeout=1800, check=False)
-            except (OSError, subprocess.SubprocessError):
-                pass  # warm_up() below compiles in this process instead
-        warm_up(keys)
+        if not _jit_helpers():
+            return
+        load([key for key in keys if cache_exists([key])])
+        missing = [key for key in keys if key not in _loops]
+        for batch in (missing[:1], missing[1:]):
+            if batch:
+                compile_elsewhere(batch)
+                load(batch)
 
     thread = threading.Thread(target=work, name="kernel-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def loading(key: tuple[int, int]) -> bool:
+    """Whether a background warm-up is about to load the loop for ``key`` from numba's cache (within about a
+    second; never while it compiles)."""
+    return enabled and key in _loading
 
 
 def cache_exists(keys=KEYS) -> bool:

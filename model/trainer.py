@@ -46,9 +46,11 @@ from model.network import (
 DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order each epoch
 # A chunk of updates is one compiled call (or one pass of the NumPy loop): long enough to amortise the call and
 # the bookkeeping, short enough (a few ms) that a stop request or a time limit is served at once.
-CHUNK_WORK = 4_000_000  # samples x parameters
+CHUNK_WORK = 1_000_000  # samples x parameters: the first chunk's size; later ones are timed (CHUNK_SECONDS)
+CHUNK_SECONDS = 0.005  # what a chunk should last: stop requests are checked between chunks
 MAX_CHUNK_UPDATES = 65536
-NUMPY_CHUNK_WORK = 100_000  # the NumPy path costs ~30 us an update: chunks of a few ms there too
+NUMPY_CHUNK_WORK = 100_000  # samples x parameters: chunks of a few ms on the NumPy path too
+NUMPY_MAX_CHUNK_UPDATES = 128  # a small network's update costs ~30 us of NumPy calls, whatever its size
 # The NumPy path works through a batch in blocks of rows, so its buffers stay small (and in cache) whatever the
 # data's size, and a stop request is served between blocks of a long update. The block size depends on the
 # hidden size alone, so the same settings always sum in the same order.
@@ -87,20 +89,36 @@ class UpdateRecord:
     delta: np.ndarray  # the applied change: -lr * grad
 
 
+def epoch_count(epochs: int, position: int, updates_per_epoch: int) -> str:
+    """Completed epochs, and the updates made in the unfinished one: "2,001 (+1/2)", or "2,002" when no epoch
+    is open. The one way the app counts epochs (status bar, arithmetic panel, divergence messages)."""
+    partial = f" (+{position:,}/{updates_per_epoch:,})" if position else ""
+    return f"{epochs:,}{partial}"
+
+
 @dataclass(frozen=True)
 class Divergence:
+    """Where training diverged, counted as the status bar counts: ``epoch`` completed epochs and ``position``
+    updates of the next when update number ``update`` failed (the weights kept are those before it)."""
+
     epoch: int
+    position: int
+    updates_per_epoch: int
     update: int
     lr: float
     data: bool = False  # the loss was not finite before any update: the data, not the learning rate
 
     @property
+    def where(self) -> str:
+        return f"update {self.update:,}, after epoch {epoch_count(self.epoch, self.position, self.updates_per_epoch)}"
+
+    @property
     def message(self) -> str:
         if self.data:
-            return (f"training diverged at epoch {self.epoch} (update {self.update}): the loss of the initial "
-                    f"network is not finite on this data; its inputs or targets are too large to compute with.")
-        return (f"training diverged at epoch {self.epoch} (update {self.update}): the loss or a weight became "
-                f"infinite or NaN; the last finite weights are kept. Try a smaller learning rate than {self.lr:g}.")
+            return (f"training diverged at {self.where}: the loss of the initial network is not finite on this "
+                    f"data; its inputs or targets are too large to compute with.")
+        return (f"training diverged at {self.where}: the loss or a weight became infinite or NaN; the last "
+                f"finite weights are kept. Try a smaller learning rate than {self.lr:g}.")
 
 
 @dataclass(frozen=True)
@@ -198,8 +216,9 @@ class Trainer:
         self._max_batch = int(np.diff(self._bounds).max())
         self.uses_compiled = compiled_path(config, d, n)
         # updates per chunk on each path (the NumPy path also runs while the compiled loop is not ready yet)
-        self._chunk_updates = {path: max(1, min(MAX_CHUNK_UPDATES, work // (size * self._max_batch)))
-                               for path, work in ((True, CHUNK_WORK), (False, NUMPY_CHUNK_WORK))}
+        self._chunk_updates = {path: max(1, min(most, work // (size * self._max_batch)))
+                               for path, work, most in ((True, CHUNK_WORK, MAX_CHUNK_UPDATES),
+                                                        (False, NUMPY_CHUNK_WORK, NUMPY_MAX_CHUNK_UPDATES))}
         # Public so tests can make the internal boundaries small: a cap on updates per chunk, rows per block.
         self.max_chunk_updates = MAX_CHUNK_UPDATES
         self.row_block = max(1, ROW_BLOCK_VALUES // config.hidden)
@@ -238,6 +257,16 @@ class Trainer:
         """Whether the next updates run on the compiled loop: the rule picks it and it is ready."""
         return self.uses_compiled and kernel.ready(self._problem.key) is not None
 
+    def compiled_loading(self) -> bool:
+        """Whether the compiled loop this configuration trains on is being loaded from numba's cache right now
+        (ready within about a second): a live run may rather wait for it than start on the NumPy path."""
+        return self.uses_compiled and kernel.ready(self._problem.key) is None and kernel.loading(self._problem.key)
+
+    @property
+    def kernel_key(self) -> tuple[int, int]:
+        """The compiled loop this configuration trains on (when compiled_path picks it): kernel.KEYS' entry."""
+        return self._problem.key
+
     def prepare_compiled(self) -> bool:
         """Compile (or load) the loop this configuration trains on, waiting for it, when the rule picks it: what
         a command-line run does first, so its numbers never depend on whether numba had finished. Returns
@@ -261,7 +290,8 @@ class Trainer:
             max_seconds: float | None = None) -> RunResult:
         """Train ``epochs`` more epochs (finishing the current one first), stopping early when an epoch's
         train loss is <= target_loss, when should_stop() is true (checked between chunks of a few
-        milliseconds' work, and between row blocks of a long update), after max_seconds, or on divergence."""
+        milliseconds' work; on the NumPy path also between updates, and between row blocks of a long update),
+        after max_seconds, or on divergence."""
         n_updates = epochs * self.updates_per_epoch - self.position if epochs > 0 else 0
         return self._advance(n_updates, target_loss, should_stop, max_seconds)
 
@@ -282,9 +312,12 @@ class Trainer:
                     stopped_by = "time"
                     break
                 compiled = kernel.ready(self._problem.key) if self.uses_compiled else None
-                count = min(remaining, self.max_chunk_updates, self._chunk_updates[compiled is not None])
+                path = compiled is not None
+                count = min(remaining, self.max_chunk_updates, self._chunk_updates[path])
+                began = time.perf_counter()
                 done, status = self._chunk(count, target, compiled, should_stop)
                 remaining -= done
+                self._fit_chunk(path, count, done, time.perf_counter() - began)
                 if status == kernel.DIVERGED:
                     stopped_by = "diverged"
                     break
@@ -295,6 +328,17 @@ class Trainer:
                     stopped_by = "stop"
                     break
         return RunResult(self.epoch - start_epoch, self.updates - start_updates, stopped_by)
+
+    def _fit_chunk(self, path: bool, count: int, done: int, seconds: float) -> None:
+        """Size the next chunks on this path to last about CHUNK_SECONDS, as measured: a stop request (checked
+        between chunks) is then served within that, whatever an update costs. Chunk sizes never change
+        results (tests/test_model_splits.py)."""
+        if done < count or done == 0 or seconds <= 0:
+            return  # a chunk cut short says little about the time an update takes
+        fitted = done * CHUNK_SECONDS / seconds
+        current = self._chunk_updates[path]
+        most = MAX_CHUNK_UPDATES if path else NUMPY_MAX_CHUNK_UPDATES
+        self._chunk_updates[path] = int(max(1, min(most, math.sqrt(current * fitted))))  # halfway, in log
 
     # --- a chunk of updates ---------------------------------------------------------------------------
     def _chunk(self, count: int, target: float, compiled, should_stop) -> tuple[int, int]:
@@ -386,6 +430,10 @@ class Trainer:
         upe, out, carry = self.updates_per_epoch, self._out, self._carry
         pos, row, closed, batch_loss = self.position, 0, 0, 0.0
         for u in range(count):
+            # Here the NumPy path holds the GIL for a whole chunk: asking before each update lets a caller
+            # (the window's worker) give the GIL away promptly, as well as stop.
+            if u and should_stop is not None and should_stop():
+                return u, STOPPED, batch_loss
             lo, hi = self._bounds[pos], self._bounds[pos + 1]
             sums = self._batch_gradient(orders[row * stride, lo:hi], self._prediction, should_stop)
             if sums is None:
@@ -474,7 +522,8 @@ class Trainer:
 
     def _diverge(self, loss_sum: float) -> None:
         data = self.updates == 0 and not math.isfinite(loss_sum)
-        self.diverged = Divergence(self.epoch + 1, self.updates + 1, self.config.lr, data)
+        self.diverged = Divergence(self.epoch, self.position, self.updates_per_epoch, self.updates + 1, self.config.lr,
+                                   data)
 
     # --- reading the state ----------------------------------------------------------------------------
     def last_update(self) -> UpdateRecord | None:

@@ -138,7 +138,7 @@ def test_divergence_exits_3_and_exports_last_finite_weights(tmp_path):
     run = cli("train", "--dataset", "xor", "--output", "linear", "--loss", "squared", "--activation", "linear",
               "--init", "ones", "--lr", "10", "--mode", "full", "--epochs", "100", "--export", str(path), "--json")
     assert run.returncode == 3
-    assert "diverged at epoch" in run.stderr and "smaller learning rate" in run.stderr
+    assert "diverged at update" in run.stderr and "smaller learning rate" in run.stderr
     result = json.loads(run.stdout)
     assert result["diverged"] is True and result["epochs"] < 100
     with np.load(path) as saved:

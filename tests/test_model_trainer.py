@@ -122,8 +122,10 @@ def test_divergence_stops_and_keeps_last_finite_weights(path):
     assert result.stopped_by == "diverged"
     assert trainer.diverged is not None
     assert np.isfinite(trainer.params.theta).all()
-    assert "smaller learning rate" in trainer.diverged.message and f"epoch {trainer.diverged.epoch}" in \
-        trainer.diverged.message
+    # counted as the status bar counts: completed epochs (+ updates of the unfinished one)
+    partial = f" (+{trainer.position}/{trainer.updates_per_epoch})" if trainer.position else ""
+    assert f"at update {trainer.updates + 1:,}, after epoch {trainer.epoch:,}{partial}:" in trainer.diverged.message
+    assert "smaller learning rate" in trainer.diverged.message
     last = trainer.last_update()
     np.testing.assert_array_equal(last.theta_before + last.delta, trainer.params.theta)
     # the next update would not be finite
