@@ -39,6 +39,7 @@ NAMED_OPTIONS = {
     "init_weights": f"must be the path of a {' or '.join(SUFFIXES)} file",
     "export": f"must be a path ending in {' or '.join(SUFFIXES)}",
 }
+CSV_TASKS = {"auto": None, "classification": "classification", "regression": "regression"}  # --task: load_csv's
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--csv", metavar="PATH", help="a CSV file: numeric columns, the last is the target")
     source.add_argument("--standardize", action="store_true", help="scale CSV inputs to mean 0, std 1 (with "
                         "--init-weights from a standardised network, its scaling is used)")
+    source.add_argument("--task", help="for --csv: auto (classification when every target is 0 or 1, else "
+                        "regression), classification (two target values: the smaller is class 0) or regression")
     net = train.add_argument_group("network and training (defaults: the preset's, the --init-weights file's, or the "
                                    "dataset's)")
     net.add_argument("--hidden", type=int, help="hidden units, 1..1024")
@@ -164,13 +167,17 @@ def _check_sources(args) -> None:
         raise SettingError("dataset", args.dataset, "give --dataset or --csv, not both")
     if args.standardize and args.csv is None:
         raise SettingError("standardize", True, "applies to CSV data only: give --csv PATH")
+    if args.task is not None and args.task not in CSV_TASKS:
+        raise SettingError("task", args.task, f"must be one of {', '.join(CSV_TASKS)}")
+    if args.task is not None and args.csv is None:
+        raise SettingError("task", args.task, "applies to CSV data only: give --csv PATH")
 
 
 def _dataset(args, preset: Preset | None, loaded: WeightsFile | None) -> Dataset:
     if args.csv is not None:
         # A file trained behind a scaling keeps it (applied later): fresh statistics would change its meaning.
         scaled_by_file = loaded is not None and loaded.input_mean is not None
-        return load_csv(args.csv, standardize=args.standardize and not scaled_by_file)
+        return load_csv(args.csv, standardize=args.standardize and not scaled_by_file, task=CSV_TASKS.get(args.task))
     if args.dataset is not None:
         return load_dataset(args.dataset)
     if preset is not None:

@@ -63,6 +63,7 @@ class CsvTable:
     X: np.ndarray
     y: np.ndarray
     names: tuple[str, ...] | None  # the header's input names, or None without a header
+    target: str | None = None  # the header's name of the target column, or None without a header
 
 
 def read_csv(path: str | Path, block_bytes: int = BLOCK_BYTES) -> CsvTable:
@@ -456,5 +457,6 @@ class _Table:
         if self.rows < len(self.y):
             self.X.resize((self.rows, self.width - 1), refcheck=False)
             self.y.resize(self.rows, refcheck=False)
-        names = tuple(cell.strip() for cell in self.header[:-1]) if self.header is not None else None
-        return CsvTable(self.X, self.y, names)
+        if self.header is None:
+            return CsvTable(self.X, self.y, None)
+        return CsvTable(self.X, self.y, tuple(cell.strip() for cell in self.header[:-1]), self.header[-1].strip())

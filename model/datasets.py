@@ -14,6 +14,13 @@ import numpy as np
 from model import csv_io
 from model.config import SettingError
 
+TASKS = ("classification", "regression")  # what make_dataset and load_csv take besides None (automatic)
+
+
+def check_task(task: object) -> None:
+    if task is not None and task not in TASKS:
+        raise SettingError("task", task, f"must be one of {', '.join(TASKS)} (or None: from the targets)")
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -22,12 +29,16 @@ class Dataset:
     y: np.ndarray  # (n, 1)
     X_test: np.ndarray | None = None  # (n_test, d)
     y_test: np.ndarray | None = None  # (n_test, 1)
-    task: str = "regression"  # "classification" when every target is 0 or 1
+    task: str = "regression"  # "classification" or "regression"; see make_dataset
     feature_names: tuple[str, ...] = field(default=())
     description: str = ""
     # Standardisation applied to the inputs (CSV only): x_used = (x_file - mean) / std.
     input_mean: np.ndarray | None = None
     input_std: np.ndarray | None = None
+    # The task asked for (None: worked out from the targets), and for a classification whose two target values
+    # were not 0 and 1, those values: class 0 is the smaller, class 1 the larger.
+    task_chosen: str | None = None
+    class_values: tuple[float, float] | None = None
 
     @property
     def n_inputs(self) -> int:
@@ -38,17 +49,47 @@ class Dataset:
         return self.X_test is not None
 
 
-def make_dataset(name, X, y, X_test=None, y_test=None, description="", feature_names=None, **extra) -> Dataset:
-    """Shape, type-check and freeze the arrays; work out the task from the targets."""
+def make_dataset(name, X, y, X_test=None, y_test=None, description="", feature_names=None, task=None,
+                 target_name="the target", **extra) -> Dataset:
+    """Shape, type-check and freeze the arrays; settle the task.
+
+    ``task`` None works it out from the targets: classification when every one is 0 or 1, else regression.
+    "classification" also takes targets of exactly two other values, mapped to 0 (the smaller) and 1 (the
+    larger); more values are a SettingError naming ``target_name``. "regression" takes the targets as they are.
+    """
+    check_task(task)
     X = _frozen(np.asarray(X, dtype=np.float64).reshape(len(X), -1))
-    y = _frozen(np.asarray(y, dtype=np.float64).reshape(-1, 1))
+    y = np.asarray(y, dtype=np.float64).reshape(-1, 1)
     if X_test is not None:
         X_test = _frozen(np.asarray(X_test, dtype=np.float64).reshape(len(X_test), -1))
-        y_test = _frozen(np.asarray(y_test, dtype=np.float64).reshape(-1, 1))
+        y_test = np.asarray(y_test, dtype=np.float64).reshape(-1, 1)
     targets = y if y_test is None else np.vstack([y, y_test])
-    task = "classification" if np.isin(targets, (0.0, 1.0)).all() else "regression"
+    zero_one = bool(np.isin(targets, (0.0, 1.0)).all())
+    settled = task or ("classification" if zero_one else "regression")
+    class_values = None
+    if settled == "classification" and not zero_one:
+        class_values = _two_values(targets, target_name)
+        y = (y == class_values[1]).astype(np.float64)
+        y_test = None if y_test is None else (y_test == class_values[1]).astype(np.float64)
+    y, y_test = _frozen(y), None if y_test is None else _frozen(y_test)
     names = tuple(feature_names or (f"x{i + 1}" for i in range(X.shape[1])))
-    return Dataset(name, X, y, X_test, y_test, task, names, description, **extra)
+    return Dataset(name, X, y, X_test, y_test, settled, names, description, task_chosen=task,
+                   class_values=class_values, **extra)
+
+
+def _two_values(targets: np.ndarray, target_name: str) -> tuple[float, float]:
+    """The targets' two distinct values, smaller first; a SettingError if there are more (or fewer)."""
+    low, high = float(targets.min()), float(targets.max())
+    if low == high or not ((targets == low) | (targets == high)).all():
+        count = len(np.unique(targets))
+        raise SettingError("task", "classification", f"needs a target with exactly 2 distinct values; "
+                           f"{target_name} has {count:,}: choose regression (or automatic)")
+    return low, high
+
+
+def class_value_text(value: float) -> str:
+    """A target value as a label: 1, 2.5, -0.001, 1e+20 (up to 15 significant digits, never "-0")."""
+    return f"{value + 0.0:.15g}"
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -122,23 +163,42 @@ def load_dataset(name: str) -> Dataset:
     return DATASETS[name]()
 
 
-def load_csv(path: str | Path, standardize: bool = False, *, block_bytes: int = csv_io.BLOCK_BYTES) -> Dataset:
+def load_csv(path: str | Path, standardize: bool = False, task: str | None = None, *,
+             block_bytes: int = csv_io.BLOCK_BYTES) -> Dataset:
     """Numeric columns; the last one is the target; an optional header row of names.
 
     The file's rules, and how it is read fast, are in :mod:`model.csv_io`; in short, values must be finite
     with a magnitude of at most 1e150, so that squares and their sums cannot overflow float64. Errors name
     the file, line and column. With ``standardize`` each input column is shifted and scaled to mean 0 and
     standard deviation 1 (a constant column is only shifted); the mean and std are kept on the dataset.
+    ``task`` is None (automatic), "classification" or "regression", as for :func:`make_dataset`
+    (:func:`task_text` says in words which task the dataset is trained as, and which value is which class).
     ``block_bytes`` is the size of the pieces the file is parsed in (small values are for tests).
     """
     path = Path(path)
+    check_task(task)
     table = csv_io.read_csv(path, block_bytes=block_bytes)
     X, extra = table.X, {}
     if standardize:
         mean, std = _standardize(X, path)
         extra = {"input_mean": _frozen(mean), "input_std": _frozen(std)}
-    return make_dataset(f"csv:{path.name}", X, table.y, description=f"{len(X)} rows from {path}",
-                        feature_names=table.names, **extra)
+    column = X.shape[1] + 1
+    target = f"{path.name} column {column}" + (f" ({table.target!r})" if table.target else "")
+    return make_dataset(f"csv:{path.name}", X, table.y, description=f"{len(X):,} rows from {path}",
+                        feature_names=table.names, task=task, target_name=target, **extra)
+
+
+def task_text(dataset: Dataset) -> str:
+    """How the dataset is trained, in words: "regression (automatic: the targets are not all 0 or 1)",
+    "classification: class 0 = 1, class 1 = 2"."""
+    how = "automatic" if dataset.task_chosen is None else "chosen"
+    if dataset.class_values is not None:
+        low, high = (class_value_text(v) for v in dataset.class_values)
+        return f"{dataset.task} ({how}): class 0 = {low}, class 1 = {high}"
+    if dataset.task_chosen is not None:
+        return f"{dataset.task} (chosen)"
+    why = "every target is 0 or 1" if dataset.task == "classification" else "the targets are not all 0 or 1"
+    return f"{dataset.task} (automatic: {why})"
 
 
 def _standardize(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
