@@ -1,18 +1,23 @@
-"""The boundary plot on its own: point colours and legend, slice sliders, extreme ranges, class regions.
-Assertions are on the items' data (brushes, pens, images, ranges), not pixels."""
+"""The boundary plot on its own: point colours and legend, slice sliders, extreme ranges, class regions, a
+sample of big data, the surface computed off the GUI thread. Assertions are on the items' data (brushes, pens,
+images, ranges), not pixels."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
 import shiboken6
 from PySide6.QtGui import QColor
 
+from gui.views import boundary as boundary_module
+from gui.views import surface as surface_module
 from gui.views.boundary import BoundaryPlot
 from gui.views.common import CLASS_COLORS, configure_pyqtgraph
 from model import datasets
 from model.config import TrainConfig
-from model.network import NetworkSpec
+from model.network import NetworkSpec, Params, predict
 
 
 @pytest.fixture
@@ -122,6 +127,7 @@ def test_data_near_the_largest_float_lays_out_with_a_finite_range(boundary, scal
     assert np.isfinite(boundary.image.mapRectToParent(boundary.image.boundingRect()).getCoords()).all()
     theta = np.linspace(-1.0, 1.0, 3 * config.hidden + 2 * config.hidden + 1)
     boundary.show_network(theta)  # raises nothing (warnings are errors here)
+    assert boundary.wait_for_surface()
     assert boundary.values().shape == (boundary.image.image.shape)
     for item in (boundary.train_points, boundary.test_points):
         assert np.isfinite(item.data["x"]).all() and np.isfinite(item.data["y"]).all()
@@ -131,6 +137,7 @@ def test_class_regions_show_the_thresholded_output_for_classification(boundary):
     config = lay_out(boundary, datasets.xor(), hidden=4, activation="tanh", output="sigmoid", loss="bce")
     theta = np.random.RandomState(3).randn(2 * 4 + 4 + 4 + 1) * 2
     boundary.show_network(theta)
+    assert boundary.wait_for_surface()
     continuous = boundary.values()
     np.testing.assert_allclose(boundary.image_values(), continuous, rtol=1e-6)
     assert not boundary.discretized() and boundary.discretize_box.isVisibleTo(boundary)
@@ -141,6 +148,7 @@ def test_class_regions_show_the_thresholded_output_for_classification(boundary):
     np.testing.assert_array_equal(boundary.values(), continuous)  # the predictions themselves are kept
     np.testing.assert_allclose(np.ravel(boundary.image.getLevels()), [0.0, 1.0])
     boundary.show_network(theta * 0.5)  # and later frames too
+    assert boundary.wait_for_surface()
     np.testing.assert_array_equal(boundary.image_values(), (boundary.values() >= 0.5).astype(np.float32))
     boundary.set_discretized(False)
     np.testing.assert_allclose(boundary.image_values(), boundary.values(), rtol=1e-6)
@@ -148,3 +156,160 @@ def test_class_regions_show_the_thresholded_output_for_classification(boundary):
     # regression: no class regions to show
     lay_out(boundary, datasets.product(), output="linear", loss="squared")
     assert not boundary.discretize_box.isVisibleTo(boundary)
+
+
+# --- big data and big networks: bounded work on the GUI thread ----------------------------------------------
+
+
+def rows_of(points) -> np.ndarray:
+    """The drawn points' (x, y), sorted, for comparing with rows of a dataset."""
+    xy = np.column_stack([points.data["x"], points.data["y"]])
+    return xy[np.lexsort(xy.T[::-1])]
+
+
+def sorted_rows(xy: np.ndarray) -> np.ndarray:
+    return xy[np.lexsort(xy.T[::-1])]
+
+
+def test_a_large_dataset_draws_a_seeded_sample_and_the_legend_says_so(boundary):
+    rng = np.random.RandomState(5)
+    n, n_test = 200_000, 8_000
+    X, X_test = rng.randn(n, 2), rng.randn(n_test, 2)
+    dataset = datasets.make_dataset("big", X, (X[:, 0] * X[:, 1] > 0), X_test, (X_test[:, 0] > 0))
+    lay_out(boundary, dataset)
+    limit = boundary_module.MAX_POINTS
+    expected = np.sort(np.random.default_rng(boundary_module.POINT_SEED).choice(n, limit, replace=False))
+    np.testing.assert_array_equal(boundary.shown_rows("train"), expected)
+    # the points are exactly those rows of X, each in its row's class colour
+    assert len(boundary.train_points.data) == limit
+    np.testing.assert_array_equal(rows_of(boundary.train_points), sorted_rows(X[expected]))
+    label_of = {tuple(row): int(label) for row, label in zip(X[expected], dataset.y[expected, 0], strict=True)}
+    class_rgba = [QColor(c).getRgb() for c in CLASS_COLORS]
+    data = boundary.train_points.data
+    for x, y, brush in zip(data["x"], data["y"], data["brush"], strict=True):
+        assert rgba(brush) == class_rgba[label_of[(x, y)]]
+    assert len({id(b) for b in data["brush"]}) <= 4 and len({id(p) for p in data["pen"]}) <= 2
+    test_rows = boundary.shown_rows("test")
+    assert len(test_rows) == len(boundary.test_points.data) == limit
+    np.testing.assert_array_equal(rows_of(boundary.test_points), sorted_rows(X_test[test_rows]))
+    assert boundary.legend_labels() == ["class 0", "class 1", "showing 5,000 of 200,000 training points",
+                                        "showing 5,000 of 8,000 test points"]
+    # the plane covers the drawn points
+    x_range, y_range = boundary.plot.getViewBox().viewRange()
+    assert x_range[0] < X[expected, 0].min() and X[expected, 0].max() < x_range[1]
+    assert y_range[0] < X[expected, 1].min() and X[expected, 1].max() < y_range[1]
+    # a small dataset is drawn whole, and says nothing of a sample
+    lay_out(boundary, datasets.xor())
+    assert len(boundary.train_points.data) == 4 and boundary.legend_labels()[-1] == "data"
+
+
+def test_a_slider_move_fades_points_of_the_sample_only(boundary, qtbot):
+    rng = np.random.RandomState(6)
+    n, d = 100_000, 16
+    X = rng.uniform(-1.0, 1.0, (n, d))
+    X[:, 3:] = rng.rand(n, d - 3) < 0.05  # mostly 0: many rows lie on a slice through all of them
+    dataset = datasets.make_dataset("wide", X, X[:, 0] > X[:, 1])
+    lay_out(boundary, dataset)
+    assert len(boundary.sliders) == d - 2 and boundary.grid_inputs().shape == (101 * 101, d)
+    rows = boundary.shown_rows()
+    drawn = X[rows]
+    by_xy = {tuple(row[:2]): row for row in drawn}
+
+    def solid_expected(row, values):
+        # within a quarter of the drawn rows' range of each slice value
+        spans = drawn[:, 2:].max(axis=0) - drawn[:, 2:].min(axis=0)
+        return bool((np.abs(row[2:] - values) <= 0.25 * spans).all())
+
+    with qtbot.waitSignal(boundary.slice_changed):
+        boundary.set_slice_value(0, 0.9)  # x3 near its top: few rows of the sample on the slice
+    values = np.array(boundary.slice_values())
+    data = boundary.train_points.data
+    assert len(data) == len(rows) == boundary_module.MAX_POINTS  # only the sample was restyled
+    solid = [solid_expected(by_xy[(x, y)], values) for x, y in zip(data["x"], data["y"], strict=True)]
+    assert 0 < sum(solid) < len(solid)
+    for is_solid, brush, pen in zip(solid, data["brush"], data["pen"], strict=True):
+        assert (rgba(brush)[3] == 255) == is_solid and (rgba(pen)[3] == 255) == is_solid
+    assert len({id(b) for b in data["brush"]}) <= 4 and len({id(p) for p in data["pen"]}) <= 2
+    # the solid points are drawn last, on top of the faded ones
+    assert solid == sorted(solid)
+
+
+def test_the_surface_of_1024_hidden_units_is_a_full_grid_computed_off_the_gui_thread(boundary, monkeypatch):
+    threads = []
+    real_predict = surface_module.predict
+
+    def recording_predict(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(surface_module, "predict", recording_predict)
+    config = lay_out(boundary, datasets.xor(), hidden=1024, activation="tanh", output="sigmoid", loss="bce")
+    spec = NetworkSpec.from_config(config)
+    size = 2 * 1024 + 1024 + 1024 + 1
+    rng = np.random.RandomState(7)
+    thetas = [rng.randn(size) * 0.5 for _ in range(4)]
+    for theta in thetas:  # faster than the thread computes: only the newest must end up drawn
+        boundary.show_network(theta, final=False)
+    boundary.show_network(thetas[-1] * 1.5)
+    assert boundary.wait_for_surface() and not boundary.surface_pending()
+    assert threads and threading.main_thread() not in threads
+    expected = predict(Params(2, 1024, thetas[-1] * 1.5), boundary.grid_inputs(), spec)[:, 0]
+    assert boundary.values().shape == (101, 101) and boundary.image_values().shape == (101, 101)
+    np.testing.assert_allclose(boundary.values().ravel(), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(boundary.image_values().ravel(), expected, rtol=1e-6)
+    # the decision line runs where the image crosses 0.5: each vertex on a grid edge, interpolated linearly
+    x, y = boundary.contour.getData()
+    assert 0.0 < (expected >= 0.5).mean() < 1.0 and np.isfinite(x).sum() > 10
+    image = boundary.image_values().astype(np.float64)
+    for px, py in zip(x[np.isfinite(x)], y[np.isfinite(y)], strict=True):
+        assert line_value(image, px - 0.5, py - 0.5) == pytest.approx(0.5, abs=1e-9)
+
+
+def line_value(image, column, row):
+    """The image linearly interpolated along the grid edge that (column, row) lies on."""
+    if float(column).is_integer():
+        low = int(np.floor(row))
+        t = row - low
+        upper = image[min(low + 1, image.shape[0] - 1), int(column)]
+        return (1 - t) * image[low, int(column)] + t * upper
+    low = int(np.floor(column))
+    t = column - low
+    return (1 - t) * image[int(row), low] + t * image[int(row), min(low + 1, image.shape[1] - 1)]
+
+
+def test_a_one_input_dataset_draws_the_output_curve_and_a_sample_of_points(boundary):
+    rng = np.random.RandomState(8)
+    n = 50_000
+    x = rng.uniform(-2.0, 3.0, n)
+    dataset = datasets.make_dataset("line", x[:, None], 2 * x + rng.randn(n) * 0.1)
+    config = lay_out(boundary, dataset, hidden=64, activation="tanh", output="linear", loss="squared")
+    theta = rng.randn(64 + 64 + 64 + 1)
+    boundary.show_network(theta)
+    assert boundary.wait_for_surface()
+    curve_x, curve_y = boundary.output_curve.getData()
+    grid = boundary.grid_inputs()
+    expected = predict(Params(1, 64, theta), grid, NetworkSpec.from_config(config))[:, 0]
+    np.testing.assert_array_equal(curve_x, grid[:, 0])
+    np.testing.assert_allclose(curve_y, expected, rtol=0, atol=1e-12)
+    assert grid[:, 0].min() < x.min() and x.max() < grid[:, 0].max()
+    rows = boundary.shown_rows()
+    assert len(rows) == len(boundary.train_points.data) == boundary_module.MAX_POINTS
+    np.testing.assert_array_equal(rows_of(boundary.train_points),
+                                  sorted_rows(np.column_stack([x[rows], dataset.y[rows, 0]])))
+    assert boundary.legend_labels() == ["network output", "showing 5,000 of 50,000 training points"]
+    assert not boundary.image.isVisible()
+
+
+def test_the_surface_thread_stops_when_the_view_is_deleted(qtbot):
+    def surface_threads():
+        return [t for t in threading.enumerate() if t.name == "boundary-surface"]
+
+    before = len(surface_threads())
+    plot = BoundaryPlot()
+    qtbot.addWidget(plot)
+    lay_out(plot, datasets.xor())
+    plot.show_network(np.ones(2 * 3 + 3 + 3 + 1))
+    assert plot.wait_for_surface()
+    assert len(surface_threads()) == before + 1
+    shiboken6.delete(plot)
+    assert len(surface_threads()) == before

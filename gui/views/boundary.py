@@ -1,12 +1,18 @@
-"""The decision boundary: the network's output over the input plane (or along the one input) with the data on top."""
+"""The decision boundary: the network's output over the input plane (or along the one input) with the data on top.
+
+However large the data, the GUI thread's work is bounded: the plot draws a seeded sample of at most MAX_POINTS
+rows of each split (its axes, slices and colour levels come from the sample too), and the network's output over
+the grid is computed in a thread of its own (gui/views/surface.py), whatever the hidden layer's size.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.common import CLASS_COLORS, SURFACE_STRENGTH, PlotView, diverging_colormap, style_plot
+from gui.views.surface import Surface, SurfaceComputer, SurfaceGrid, SurfaceRequest, class_regions
 from model.datasets import Dataset
-from model.network import NetworkSpec, Params, Workspace, predict
+from model.network import NetworkSpec
 
 # The two classes' colours (Okabe-Ito blue and orange: colour-blind safe, and apart in greyscale too), used
 # at full strength for the points and muted (mixed with white) for the surface under them, so the points
@@ -29,17 +36,151 @@ from model.network import NetworkSpec, Params, Workspace, predict
 POINT_EDGE = "#1a1a1a"  # a dark outline reads on the pale surface and on either class colour
 COORD_LIMIT = 4e307  # the boundary plot's axes stay within +-this: twice it, plus a pixel, is still finite
 REGRESSION_BINS = 16  # regression points take one of this many shared brushes along the colour scale
-GRID_POINTS = 101  # per side of the heatmap grid
-MAX_GRID_VALUES = 2_000_000  # grid points x hidden units per frame, so 1024 hidden units stay fluid
+GRID_POINTS = 101  # per side of the heatmap grid, whatever the network's size (the grid pass is off-thread)
+CURVE_POINTS = 400  # along the one input of a one-input dataset
 SLICE_SLIDER_STEPS = 100
-CONTOUR_INTERVAL = 0.25  # seconds between decision-line updates while training (marching squares is Python)
+# Points drawn at most per split (train, test): a seeded sample beyond this. Restyling 5,000 points on a slider
+# move takes a few ms; all of a million rows took pyqtgraph two minutes.
+MAX_POINTS = 5_000
+POINT_SEED = 0
+SURFACE_WAIT_SECONDS = 10.0  # wait_for_surface's default: a grid pass takes well under a second
+
+
+@dataclass(frozen=True)
+class ShownPoints:
+    """The rows of one split the plot draws: all of them, or a seeded sample of MAX_POINTS."""
+
+    rows: np.ndarray  # indices into the split's X and y, ascending
+    X: np.ndarray  # those rows' inputs
+    y: np.ndarray  # and targets (n, 1)
+    total: int  # rows in the split
+
+    @classmethod
+    def of(cls, X: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> ShownPoints:
+        rows = sample_rows(len(X), limit)
+        return cls(rows, X[rows], y[rows], len(X))
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.rows) < self.total
+
+
+def sample_rows(n: int, limit: int = MAX_POINTS, seed: int = POINT_SEED) -> np.ndarray:
+    """Which of n rows to draw, the same every time: all if n <= limit, else ``limit`` of them drawn without
+    replacement by np.random.default_rng(seed).choice, in ascending order. The draw costs O(limit) however
+    many rows there are (NumPy uses Floyd's algorithm when limit is a small part of n)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+
+
+class SharedStyleScatter(pg.ScatterPlotItem):
+    """A scatter plot whose points share a few pens and brushes, passed as NumPy object arrays.
+
+    pyqtgraph takes per-point pens and brushes at about 6 us a point (it turns the arrays into lists, which
+    NumPy then inspects object by object, and asks its symbol atlas once per point): 30 ms for 5,000 points.
+    Here the arrays are stored as they are and the atlas is asked once per distinct style: about 2 ms."""
+
+    def set_points(self, x: np.ndarray, y: np.ndarray, pens: np.ndarray, brushes: np.ndarray, size: float,
+                   symbol: str) -> None:
+        """As setData(x=, y=, pen=, brush=, size=, symbol=). The same number of points in the same size and
+        symbol (a slider move reorders and restyles them) are written into the record array in place: making a
+        new one costs 0.5 us a point, NumPy filling its object fields one by one."""
+        if len(self.data) != len(x) or self.opts["size"] != size or self.opts["symbol"] != symbol:
+            self.setData(x=x, y=y, pen=pens, brush=brushes, size=size, symbol=symbol)
+            return
+        data = self.data
+        data["item"] = None  # as addPoints: point items made for the old rows no longer apply
+        data["x"], data["y"], data["pen"], data["brush"] = x, y, pens, brushes
+        data["sourceRect"] = 0
+        # What setData does after filling the rows: new geometry, bounds measured again, pictures looked up.
+        self.prepareGeometryChange()
+        self.informViewBoundsChanged()
+        self.bounds = [None, None]
+        self.invalidate()
+        self.updateSpots(data)
+        self.sigPlotChanged.emit(self)
+
+    def setPen(self, *args, **kargs):
+        if _one_object_array(args):
+            self._set_styles("pen", args[0], **kargs)
+        else:
+            super().setPen(*args, **kargs)
+
+    def setBrush(self, *args, **kargs):
+        if _one_object_array(args):
+            self._set_styles("brush", args[0], **kargs)
+        else:
+            super().setBrush(*args, **kargs)
+
+    def _set_styles(self, field: str, values: np.ndarray, update: bool = True, dataSet=None, mask=None) -> None:
+        data = self.data if dataSet is None else dataSet
+        if mask is not None:
+            values = values[mask]
+        if len(values) != len(data):
+            raise ValueError(f"{len(values)} {field}s for {len(data)} points")
+        data[field] = values
+        data["sourceRect"] = 0  # the points' pictures are looked up again
+        if update:
+            self.updateSpots(data)
+
+    def updateSpots(self, dataSet=None):
+        if not (self.opts["pxMode"] and self.opts["useCache"]) or self.opts["hoverable"]:
+            super().updateSpots(dataSet)  # the per-point styles this class speeds up are not in play
+            return
+        data = self.data if dataSet is None else dataSet
+        missing = np.flatnonzero(data["sourceRect"]["w"] == 0)
+        if missing.size:
+            # One atlas lookup per distinct (symbol, size, pen, brush); objects compare by identity, as in the atlas.
+            style = np.zeros(missing.size, dtype=np.int64)
+            for column in (_ids(data["symbol"][missing]), data["size"][missing], _ids(data["pen"][missing]),
+                           _ids(data["brush"][missing])):
+                _values, codes = np.unique(column, return_inverse=True)
+                style = style * (codes.max() + 1) + codes.ravel()  # at most a few styles: no overflow
+            _styles, first, inverse = np.unique(style, return_index=True, return_inverse=True)
+            source = data["sourceRect"]
+            for k, at in enumerate(first):
+                source[missing[inverse.ravel() == k]] = self.fragmentAtlas[[self._style_of(data[missing[at]])]][0]
+            self.invalidate()
+        self._maybeRebuildAtlas()
+        self._updateMaxSpotSizes(data=data)
+
+    def _style_of(self, point) -> tuple:
+        """A point's (symbol, size, pen, brush), the item's defaults where the point has none."""
+        opts = self.opts
+        return (opts["symbol"] if point["symbol"] is None else point["symbol"],
+                opts["size"] if point["size"] == -1 else point["size"],
+                opts["pen"] if point["pen"] is None else point["pen"],
+                opts["brush"] if point["brush"] is None else point["brush"])
+
+
+def _one_object_array(args: tuple) -> bool:
+    return len(args) == 1 and isinstance(args[0], np.ndarray) and args[0].dtype == object
+
+
+def _ids(column: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(id, column), dtype=np.int64, count=len(column))
+
+
+def _object_array(items) -> np.ndarray:
+    """An object array of these objects (np.array would look inside a QBrush for a sequence)."""
+    items = list(items)
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
 
 class BoundaryPlot(QWidget):
     """The network's output over the x1-x2 plane as a heatmap with fixed levels and a colour bar, the data
     on top coloured by target. Inputs beyond the second are held at slider values (AND-OR's x3); a
-    one-input dataset shows the output along x1 as a curve instead."""
+    one-input dataset shows the output along x1 as a curve instead.
+
+    show_network() only submits the weights: the grid pass runs in the view's own thread, and the surface
+    is drawn when it is done (``surface_shown``); wait_for_surface() waits for the latest one (tests,
+    exports). Call shutdown() (or delete the widget) to stop the thread."""
 
     slice_changed = Signal()
+    surface_shown = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -56,36 +197,16 @@ class BoundaryPlot(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap, interactive=False, width=16,
                                         label="network output", colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
-        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#202020", width=2, style=Qt.PenStyle.DashLine),
-                                       axisOrder="row-major")
-        self.contour.setParentItem(self.image)  # in the image's pixel coordinates, like the data it traces
+        # The decision line, traced off the GUI thread, as polylines in the image's pixel coordinates.
+        self.contour = pg.PlotCurveItem(pen=pg.mkPen("#202020", width=2, style=Qt.PenStyle.DashLine))
+        self.contour.setParentItem(self.image)
         self.output_curve = self.plot.plot(pen=pg.mkPen("#202020", width=2), name="network output")
         # The legend sits in a row of its own under the plot, so it never covers a data point.
         self.legend = pg.LegendItem(labelTextSize="9pt", colCount=4, horSpacing=20)
         self.view.addItem(self.legend, row=1, col=0)
-        # The few shared brushes and pens every point is drawn with (pyqtgraph keeps a reference per point,
-        # not a copy): solid on the current slice, faded off it.
-        # Keyed by (solid, many): many points take a thinner edge.
-        self._edge = {(solid, many): pg.mkPen(_with_alpha(POINT_EDGE, 255 if solid else 70),
-                                              width=0.7 if many else 1.2)
-                      for solid in (True, False) for many in (True, False)}
-        self._class_brushes = {(label, solid): pg.mkBrush(_with_alpha(color, 255 if solid else 60))
-                               for label, color in enumerate(CLASS_COLORS) for solid in (True, False)}
-        bins = self.point_colormap.map(np.linspace(0.0, 1.0, REGRESSION_BINS), mode="qcolor")
-        self._bin_brushes = {solid: [pg.mkBrush(_with_alpha(c, 255 if solid else 60)) for c in bins]
-                             for solid in (True, False)}
-        # Legend samples (never added to the plot): class colours as circles, then train and test shapes.
-        neutral = pg.mkBrush("#b0b0b0")
-        self._legend_samples = {
-            "class 0": pg.ScatterPlotItem(symbol="o", size=10, pen=self._edge[True, False],
-                                          brush=self._class_brushes[0, True]),
-            "class 1": pg.ScatterPlotItem(symbol="o", size=10, pen=self._edge[True, False],
-                                          brush=self._class_brushes[1, True]),
-            "train (circle)": pg.ScatterPlotItem(symbol="o", size=10, pen=self._edge[True, False], brush=neutral),
-            "test (square)": pg.ScatterPlotItem(symbol="s", size=10, pen=self._edge[True, False], brush=neutral),
-        }
-        self.train_points = pg.ScatterPlotItem(name="train", symbol="o")
-        self.test_points = pg.ScatterPlotItem(name="test", symbol="s")
+        self._make_point_styles()
+        self.train_points = SharedStyleScatter(name="train", symbol="o")
+        self.test_points = SharedStyleScatter(name="test", symbol="s")
         for points in (self.train_points, self.test_points):
             # The points stay put while the surface under them changes every frame: paint them from a
             # cached picture (Qt redraws the cache only when they or the view change).
@@ -108,51 +229,82 @@ class BoundaryPlot(QWidget):
         self.sliders: list[tuple[QSlider, QLabel, float, float]] = []
         self._dataset: Dataset | None = None
         self._key = None
-        self._params: Params | None = None
         self._spec: NetworkSpec | None = None
-        self._grid: np.ndarray | None = None
-        self._workspace: Workspace | None = None
-        self._values: np.ndarray | None = None  # the latest predictions, shaped like the image
-        self._last_contour = 0.0
+        self._n_hidden = 0
+        self._shown: dict[str, ShownPoints] = {}
+        self._ranges: list[tuple[float, float]] = []  # each input's range over the drawn rows
+        self._grid: SurfaceGrid | None = None
         self._classification = True
+        self._surface: Surface | None = None  # the latest drawn
+        self._generation = 0  # of the layout; a surface computed for an older one is dropped
+        self._requested_seq = self._shown_seq = 0
+        self._computer = SurfaceComputer()
+        self._computer.computed.connect(self._surface_computed, Qt.ConnectionType.QueuedConnection)
+        self.destroyed.connect(self._computer.close)
+
+    def _make_point_styles(self) -> None:
+        """The few shared brushes and pens every point is drawn with (pyqtgraph keeps a reference per point,
+        not a copy), as object arrays indexed by (class or colour bin, solid): solid on the current slice,
+        faded off it."""
+        alpha = (60, 255)  # faded, solid
+        self._class_brushes = np.array([_object_array(pg.mkBrush(_with_alpha(color, a)) for a in alpha)
+                                        for color in CLASS_COLORS])
+        bins = self.point_colormap.map(np.linspace(0.0, 1.0, REGRESSION_BINS), mode="qcolor")
+        self._bin_brushes = np.array([_object_array(pg.mkBrush(_with_alpha(c, a)) for a in alpha) for c in bins])
+        # Indexed by (solid, many): many points take a thinner edge.
+        self._edges = np.array([_object_array(pg.mkPen(_with_alpha(POINT_EDGE, a), width=width)
+                                              for width in (1.2, 0.7)) for a in (70, 255)])
+        # Legend samples (never added to the plot): class colours as circles, then train and test shapes.
+        neutral = pg.mkBrush("#b0b0b0")
+        edge = self._edges[1, 0]
+        self._legend_samples = {
+            "class 0": pg.ScatterPlotItem(symbol="o", size=10, pen=edge, brush=self._class_brushes[0, 1]),
+            "class 1": pg.ScatterPlotItem(symbol="o", size=10, pen=edge, brush=self._class_brushes[1, 1]),
+            "train (circle)": pg.ScatterPlotItem(symbol="o", size=10, pen=edge, brush=neutral),
+            "test (square)": pg.ScatterPlotItem(symbol="s", size=10, pen=edge, brush=neutral),
+        }
 
     # --- structure: once per network --------------------------------------------------------------------
     def set_network(self, dataset: Dataset, spec: NetworkSpec, n_hidden: int) -> None:
-        """Lay out the grid, levels, points and sliders for this dataset and network shape."""
+        """Lay out the grid, levels, points and sliders for this dataset and network shape. Bounded work
+        however many rows the dataset has: only the drawn sample is read."""
         key = (id(dataset), spec, n_hidden)
         if key == self._key:
             return
         new_dataset = dataset is not self._dataset
-        self._key, self._dataset, self._spec = key, dataset, spec
+        self._key, self._dataset, self._spec, self._n_hidden = key, dataset, spec, n_hidden
         self._classification = dataset.task == "classification"
-        d = dataset.n_inputs
-        self._params = Params(d, n_hidden)
-        side = int(min(GRID_POINTS, max(24, np.sqrt(MAX_GRID_VALUES / max(n_hidden, 1)))))
-        self._bounds = [_padded_range(dataset, column) for column in range(d)]
         if new_dataset:
+            self._choose_points(dataset)
             self._build_sliders(dataset)
-        if d == 1:
-            self._grid = np.linspace(*self._bounds[0], 400)[:, None]
+        self._bounds = [_finite_padded(*r, fraction=0.25) for r in self._ranges]
+        if dataset.n_inputs == 1:
+            self._grid = SurfaceGrid.along_line(self._bounds[0], CURVE_POINTS)
         else:
-            xs, ys = (np.linspace(*self._bounds[i], side) for i in (0, 1))
-            self._grid = np.empty((side * side, d))
-            self._grid[:, 0] = np.tile(xs, side)  # row-major: row = x2 index, column = x1 index
-            self._grid[:, 1] = np.repeat(ys, side)
-            self._side = side
-            self._image = np.empty((side, side), dtype=np.float32)
-            self._apply_slice()
-        self._workspace = Workspace(len(self._grid), d, n_hidden)
+            self._grid = SurfaceGrid.over_plane(self._bounds[0], self._bounds[1], GRID_POINTS, dataset.n_inputs)
+        self._generation += 1
+        self._shown_seq = self._requested_seq  # nothing of this layout is waiting
+        self._surface = None
         self._layout_items(dataset, spec)
-        self._values = None
+
+    def _choose_points(self, dataset: Dataset) -> None:
+        """Pick the rows to draw, and take the inputs' ranges from them."""
+        self._shown = {"train": ShownPoints.of(dataset.X, dataset.y)}
+        if dataset.has_test:
+            self._shown["test"] = ShownPoints.of(dataset.X_test, dataset.y_test)
+        X = np.concatenate([shown.X for shown in self._shown.values()])
+        self._ranges = [(float(X[:, c].min()), float(X[:, c].max())) for c in range(dataset.n_inputs)]
 
     def _layout_items(self, dataset: Dataset, spec: NetworkSpec) -> None:
         d = dataset.n_inputs
         names = dataset.feature_names
-        self.levels = _levels_for(dataset, spec)
+        self.levels = self._levels()
         self.colorbar.setLevels(self.levels)
+        self.contour.setData([], [])
         self.contour.setVisible(d > 1 and self._classification)
         self.image.setVisible(d > 1)
         self.colorbar.setVisible(d > 1)
+        self.output_curve.setData([], [])
         self.output_curve.setVisible(d == 1)
         self.legend.clear()
         if d == 1:
@@ -161,20 +313,13 @@ class BoundaryPlot(QWidget):
         else:
             title = "Decision boundary" if self._classification else "Prediction surface"
             style_plot(self.plot, title, names[0], names[1])
-            step_x = (self._bounds[0][1] - self._bounds[0][0]) / (self._side - 1)
-            step_y = (self._bounds[1][1] - self._bounds[1][0]) / (self._side - 1)
-            # setRect scales by the image's shape, so an image of the final shape must be there first.
-            blank = np.full((self._side, self._side), np.mean(self.levels), dtype=np.float32)
-            self.image.setImage(blank, autoLevels=False, levels=self.levels)
-            # Pixel centres on the grid points.
-            self.image.setRect(QRectF(self._bounds[0][0] - step_x / 2, self._bounds[1][0] - step_y / 2,
-                                      step_x * self._side, step_y * self._side))
+            self._place_image()
         if self._classification:
             self.legend.addItem(self._legend_samples["class 0"], "class 0")
             self.legend.addItem(self._legend_samples["class 1"], "class 1")
-        self.legend.addItem(self._legend_samples["train (circle)"], "train" if dataset.has_test else "data")
+        self.legend.addItem(self._legend_samples["train (circle)"], self._points_label("train"))
         if dataset.has_test:
-            self.legend.addItem(self._legend_samples["test (square)"], "test")
+            self.legend.addItem(self._legend_samples["test (square)"], self._points_label("test"))
         self.test_points.setVisible(dataset.has_test)
         self._place_points()
         if d == 1:
@@ -183,18 +328,46 @@ class BoundaryPlot(QWidget):
             self.plot.disableAutoRange()
             self.plot.setRange(xRange=self._bounds[0], yRange=self._bounds[1], padding=0)
 
+    def _place_image(self) -> None:
+        """A blank image of the grid's shape, its pixel centres on the grid points."""
+        side = self._grid.shape[0]
+        step_x = (self._bounds[0][1] - self._bounds[0][0]) / (side - 1)
+        step_y = (self._bounds[1][1] - self._bounds[1][0]) / (side - 1)
+        # setRect scales by the image's shape, so an image of the final shape must be there first.
+        blank = np.full((side, side), np.mean(self.levels), dtype=np.float32)
+        self.image.setImage(blank, autoLevels=False, levels=self.levels)
+        self.image.setRect(QRectF(self._bounds[0][0] - step_x / 2, self._bounds[1][0] - step_y / 2,
+                                  step_x * side, step_y * side))
+
+    def _points_label(self, split: str) -> str:
+        """The legend's name for a split: "train", "test" ("data" without a test split), or, for a sample,
+        "showing 5,000 of 1,000,000 training points"."""
+        shown = self._shown[split]
+        if shown.sampled:
+            noun = "training" if split == "train" else "test"
+            return f"showing {len(shown.rows):,} of {shown.total:,} {noun} points"
+        return split if self._dataset.has_test or split == "test" else "data"
+
+    def _levels(self) -> tuple[float, float]:
+        """Fixed colour levels: 0..1 for classification; the drawn targets' range, padded, for regression."""
+        if self._classification:
+            return 0.0, 1.0
+        y = np.concatenate([shown.y[:, 0] for shown in self._shown.values()])
+        return _finite_padded(float(y.min()), float(y.max()), fraction=0.1)
+
     def _build_sliders(self, dataset: Dataset) -> None:
         for slider, label, _, _ in self.sliders:
             slider.deleteLater()
             label.deleteLater()
         self.sliders = []
+        drawn = self._shown["train"].X
         for column in range(2, dataset.n_inputs):
-            low, high = _clamped_range(dataset, column)
+            low, high = self._clamped_range(column)
             label = QLabel()
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(0, SLICE_SLIDER_STEPS)
-            # Start at the column's median over the training rows (AND-OR's are all x3 = 1), a typical slice.
-            median = min(max(float(np.median(dataset.X[:, column])), low), high)
+            # Start at the column's median over the drawn training rows (AND-OR's are all x3 = 1), a typical slice.
+            median = min(max(float(np.median(drawn[:, column])), low), high)
             slider.setValue(round((median - low) / (high - low) * SLICE_SLIDER_STEPS) if high > low else 0)
             name = dataset.feature_names[column]
             slider.setToolTip(f"The plane shows the network with {name} held at this value; points near this "
@@ -205,6 +378,10 @@ class BoundaryPlot(QWidget):
             self.sliders.append((slider, label, low, high))
         self._update_slice_box()
         self._update_slider_labels()
+
+    def _clamped_range(self, column: int) -> tuple[float, float]:
+        low, high = self._ranges[column]
+        return max(low, -COORD_LIMIT), min(high, COORD_LIMIT)
 
     def _update_slice_box(self) -> None:
         shows_regions = self._dataset is not None and self._classification and self._dataset.n_inputs > 1
@@ -220,8 +397,8 @@ class BoundaryPlot(QWidget):
 
     @Slot(bool)
     def _discretize_toggled(self, _on: bool) -> None:
-        if self._values is not None and self._values.ndim == 2:
-            self._draw_image(final=True)
+        if self._surface is not None and self._surface.image is not None:
+            self._draw_image()
 
     def slice_values(self) -> list[float]:
         return [low + (high - low) * (slider.value() / SLICE_SLIDER_STEPS) for slider, _, low, high in self.sliders]
@@ -238,88 +415,116 @@ class BoundaryPlot(QWidget):
     @Slot(int)
     def _slider_moved(self, _position: int) -> None:
         self._update_slider_labels()
-        self._apply_slice()
         self._place_points()
-        self._values = None
-        self.slice_changed.emit()
-
-    def _apply_slice(self) -> None:
-        for column, value in enumerate(self.slice_values(), start=2):
-            self._grid[:, column] = value
+        self.slice_changed.emit()  # the window shows the network again, on the new slice
 
     def _place_points(self) -> None:
-        dataset = self._dataset
-        self._set_points(self.train_points, dataset.X, dataset.y, "o")
-        if dataset.has_test:
-            self._set_points(self.test_points, dataset.X_test, dataset.y_test, "s")
+        self._set_points(self.train_points, self._shown["train"], "o")
+        if "test" in self._shown:
+            self._set_points(self.test_points, self._shown["test"], "s")
 
-    def _set_points(self, item: pg.ScatterPlotItem, X: np.ndarray, y: np.ndarray, symbol: str) -> None:
+    def _set_points(self, item: SharedStyleScatter, shown: ShownPoints, symbol: str) -> None:
         """Points in their class's colour (regression: the target on the colour scale, in bins) with a dark
         edge; off the current slice: faded. Every point shares one of a few brushes and pens."""
+        X, y = shown.X, shown.y
         n, d = X.shape
-        on_slice = np.ones(n, dtype=bool)
-        for column, value in enumerate(self.slice_values(), start=2):
-            low, high = _clamped_range(self._dataset, column)
-            on_slice &= np.abs(_clamped(X[:, column]) - value) <= 0.25 * max(high - low, 1e-12)
-        order = np.argsort(on_slice, kind="stable")  # solid points drawn last, on top
-        solid = on_slice[order]
+        solid = self._on_slice(X)
+        order = np.argsort(solid, kind="stable")  # solid points drawn last, on top
+        solid = solid[order].astype(np.intp)
         if self._classification:
-            labels = (y[order, 0] >= 0.5).astype(int)
-            brushes = [self._class_brushes[label, s] for label, s in zip(labels.tolist(), solid.tolist(),
-                                                                         strict=True)]
+            brushes = self._class_brushes[(y[order, 0] >= 0.5).astype(np.intp), solid]
         else:
             lo, hi = self.levels
             scaled = np.clip((_clamped(y[order, 0]) - lo) / (hi - lo), 0.0, 1.0)
-            bins = np.rint(np.nan_to_num(scaled, nan=0.5) * (REGRESSION_BINS - 1)).astype(int)
-            brushes = [self._bin_brushes[s][b] for b, s in zip(bins.tolist(), solid.tolist(), strict=True)]
+            bins = np.rint(np.nan_to_num(scaled, nan=0.5) * (REGRESSION_BINS - 1)).astype(np.intp)
+            brushes = self._bin_brushes[bins, solid]
         # A few points: large; many (up to thousands): small, so the surface stays visible between them.
         many = n > 100
         size = 5 if many else 14
-        pens = [self._edge[s, many] for s in solid.tolist()]
+        pens = self._edges[solid, int(many)]
         ys = X[order, 1] if d > 1 else y[order, 0]
-        item.setData(x=_clamped(X[order, 0]), y=_clamped(ys), brush=brushes, pen=pens, size=size, symbol=symbol)
+        item.set_points(_clamped(X[order, 0]), _clamped(ys), pens, brushes, size, symbol)
         # Of train and test, the one with more points on the slice is drawn on top (AND-OR's rows coincide
         # in x1-x2: the faded ones must not cover the solid ones).
         item.setZValue(float(solid.mean()) if n else 0.0)
+
+    def _on_slice(self, X: np.ndarray) -> np.ndarray:
+        """Which rows lie near the current slice: within a quarter of each extra input's range of its value."""
+        on_slice = np.ones(len(X), dtype=bool)
+        for column, value in enumerate(self.slice_values(), start=2):
+            low, high = self._clamped_range(column)
+            on_slice &= np.abs(_clamped(X[:, column]) - value) <= 0.25 * max(high - low, 1e-12)
+        return on_slice
 
     def legend_labels(self) -> list[str]:
         """The legend's entries, in order."""
         return [label.text for _sample, label in self.legend.items]
 
+    def shown_rows(self, split: str = "train") -> np.ndarray:
+        """Indices of the rows of a split ("train" or "test") drawn as points (all of them, or a seeded sample:
+        see sample_rows)."""
+        return self._shown[split].rows.copy()
+
     # --- every frame ------------------------------------------------------------------------------------
     def show_network(self, theta: np.ndarray, final: bool = True) -> None:
-        """Draw the output of the network with parameters ``theta`` over the grid."""
-        if self._params is None:
+        """Draw the output of the network with parameters ``theta`` over the grid: submitted to the view's
+        thread, drawn when done (the newest weights only, if several come meanwhile). ``final`` (paused or
+        stepped) also traces the decision line at once; while training it is traced every LINE_INTERVAL."""
+        if self._grid is None:
             return
-        self._params.theta[...] = theta
-        p = predict(self._params, self._grid, self._spec, self._workspace)
-        if self._dataset.n_inputs == 1:
-            self._values = p[:, 0].copy()
-            self.output_curve.setData(self._grid[:, 0], np.where(np.isfinite(self._values), self._values, np.nan))
-            return
-        self._values = p.reshape(self._side, self._side).copy()
-        self._draw_image(final)
+        self._requested_seq += 1
+        self._computer.submit(SurfaceRequest(
+            self._requested_seq, self._generation, np.array(theta, dtype=np.float64), self._spec, self._n_hidden,
+            self._grid, tuple(self.slice_values()), self.levels,
+            trace_line=self._classification and self._dataset.n_inputs > 1, final=final))
 
-    def _draw_image(self, final: bool) -> None:
-        """Feed the heatmap (and the decision line) from the latest predictions."""
-        # The image only needs the levels' range: clip first so a huge output (a diverging network) cannot
-        # overflow float32, and draw NaN at the low end.
-        lo, hi = self.levels
-        span = hi - lo
-        np.clip(self._values, lo - span, hi + span, out=self._image)
-        self._image[np.isnan(self._values)] = lo
-        if self._classification and self.discretized():
-            with np.errstate(invalid="ignore"):  # NaN is neither class: drawn as class 0, the low end
-                np.greater_equal(self._values, 0.5, out=self._image, casting="unsafe")
-        self.image.setImage(self._image, autoLevels=False, levels=self.levels)
-        now = time.perf_counter()
-        if self._classification and (final or now - self._last_contour >= CONTOUR_INTERVAL):
-            self._last_contour = now
-            self.contour.setData(self._image, level=0.5)
+    @Slot(object)
+    def _surface_computed(self, surface: Surface) -> None:
+        request = surface.request
+        if request.generation != self._generation or request.seq <= self._shown_seq:
+            return  # of an older layout, or older than the one drawn
+        self._shown_seq = request.seq
+        if surface.error is not None:
+            raise surface.error
+        self._surface = surface
+        if surface.image is None:
+            values = surface.values
+            self.output_curve.setData(request.grid.plane[:, 0], np.where(np.isfinite(values), values, np.nan))
+        else:
+            self._draw_image()
+            if surface.line is not None:
+                self.contour.setData(*surface.line, connect="finite")
+        self.surface_shown.emit()
+
+    def _draw_image(self) -> None:
+        """Feed the heatmap from the latest surface: its image, or the class regions."""
+        surface = self._surface
+        image = class_regions(surface.values) if self._classification and self.discretized() else surface.image
+        self.image.setImage(image, autoLevels=False, levels=self.levels)
+
+    def surface_pending(self) -> bool:
+        """Whether the latest show_network's surface is still being computed (the image shows an older one)."""
+        return self._shown_seq < self._requested_seq
+
+    def wait_for_surface(self, timeout: float = SURFACE_WAIT_SECONDS) -> bool:
+        """Wait (processing events) until the latest show_network's surface is drawn; whether it was in time.
+        For tests and exports: the window itself never waits."""
+        deadline = time.monotonic() + timeout
+        while self.surface_pending():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._computer.is_running():
+                return False
+            self._computer.wait_finished(self._requested_seq, min(remaining, 0.05))
+            QCoreApplication.processEvents()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop the surface thread (deleting the widget does too). Safe to call more than once."""
+        self._computer.close()
 
     def grid_inputs(self) -> np.ndarray:
-        """The inputs the heatmap (or curve) is evaluated at, in image order."""
-        return self._grid.copy()
+        """The inputs the heatmap (or curve) is evaluated at on the current slice, in image order."""
+        return self._grid.inputs(self.slice_values())
 
     def image_values(self) -> np.ndarray:
         """The heatmap's pixels as drawn (row-major: [x2 index, x1 index]), in the levels' units."""
@@ -327,7 +532,7 @@ class BoundaryPlot(QWidget):
 
     def values(self) -> np.ndarray | None:
         """The predictions last drawn: (rows, columns) for the plane, (points,) along one input."""
-        return self._values
+        return None if self._surface is None else self._surface.values
 
 
 def _with_alpha(color, alpha: int) -> QColor:
@@ -336,32 +541,9 @@ def _with_alpha(color, alpha: int) -> QColor:
     return color
 
 
-def _data_range(dataset: Dataset, column: int) -> tuple[float, float]:
-    values = dataset.X[:, column] if not dataset.has_test else np.concatenate([dataset.X[:, column],
-                                                                               dataset.X_test[:, column]])
-    return float(values.min()), float(values.max())
-
-
 def _clamped(values: np.ndarray) -> np.ndarray:
     """Values within +-COORD_LIMIT (data beyond it is drawn at the edge of the plot's finite range)."""
     return np.clip(values, -COORD_LIMIT, COORD_LIMIT)
-
-
-def _clamped_range(dataset: Dataset, column: int) -> tuple[float, float]:
-    low, high = _data_range(dataset, column)
-    return max(low, -COORD_LIMIT), min(high, COORD_LIMIT)
-
-
-def _padded_range(dataset: Dataset, column: int) -> tuple[float, float]:
-    return _finite_padded(*_data_range(dataset, column), fraction=0.25)
-
-
-def _levels_for(dataset: Dataset, spec: NetworkSpec) -> tuple[float, float]:
-    """Fixed colour levels: 0..1 for classification; the targets' range, padded, for regression."""
-    if dataset.task == "classification":
-        return 0.0, 1.0
-    y = dataset.y if not dataset.has_test else np.vstack([dataset.y, dataset.y_test])
-    return _finite_padded(float(y.min()), float(y.max()), fraction=0.1)
 
 
 def _finite_padded(low: float, high: float, fraction: float) -> tuple[float, float]:
@@ -375,4 +557,3 @@ def _finite_padded(low: float, high: float, fraction: float) -> tuple[float, flo
     if not high > low:  # every value at the same limit
         low, high = (high * 0.5, high) if high > 0 else (low, low * 0.5)
     return low, high
-

@@ -1,0 +1,319 @@
+"""The network's output over the boundary plot's grid, computed in a thread of its own.
+
+A grid pass costs grid points x hidden units: 101 x 101 x 1024 is ~50 ms of NumPy, too long for the GUI
+thread at 30 frames a second. The view submits a :class:`SurfaceRequest` (weights, grid, slice) for each
+frame; :class:`SurfaceComputer` works on the newest one only (a request still waiting when a newer one comes
+is dropped), and hands each :class:`Surface` back through a queued signal, so the GUI thread only feeds the
+finished arrays to its items. Big matrix products and tanh release the GIL, so the GUI thread runs meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from model.network import NetworkSpec, Params, Workspace, predict
+
+DECISION_LEVEL = 0.5  # the classification threshold the decision line traces
+LINE_INTERVAL = 0.25  # seconds between decision-line traces while training (a final frame is always traced)
+JOIN_SECONDS = 5.0  # longest close() waits for a computation under way (one takes tens of ms)
+# Grid rows x hidden units per block of the grid pass: with 1024 hidden units a whole 101 x 101 grid would
+# need 170 MB of hidden values; blocks of 1024 rows need 16 MB, and run faster for staying in cache.
+BLOCK_VALUES = 1 << 20
+# While training, the thread rests this fraction of each computation's time before the next: a 1024-unit grid
+# pass takes ~45 ms of a core, and on two cores the trainer and the GUI thread need the rest. A small network's
+# pass takes a millisecond, so it is drawn every frame all the same.
+REST_FRACTION = 1.0
+
+
+@dataclass(frozen=True)
+class SurfaceGrid:
+    """Where the output is evaluated: ``plane`` holds x1 (and x2) of every grid point in image order; the
+    inputs beyond them are held at the slice values. ``shape`` is the image's (rows, columns), or (points,)
+    for a curve along one input."""
+
+    plane: np.ndarray  # (points, 1 or 2), read-only
+    shape: tuple[int, ...]
+    n_inputs: int
+
+    @classmethod
+    def over_plane(cls, x_range: tuple[float, float], y_range: tuple[float, float], side: int,
+                   n_inputs: int) -> SurfaceGrid:
+        xs, ys = np.linspace(*x_range, side), np.linspace(*y_range, side)
+        plane = np.empty((side * side, 2))
+        plane[:, 0] = np.tile(xs, side)  # row-major: row = x2 index, column = x1 index
+        plane[:, 1] = np.repeat(ys, side)
+        plane.flags.writeable = False
+        return cls(plane, (side, side), n_inputs)
+
+    @classmethod
+    def along_line(cls, x_range: tuple[float, float], points: int) -> SurfaceGrid:
+        plane = np.linspace(*x_range, points)[:, None]
+        plane.flags.writeable = False
+        return cls(plane, (points,), 1)
+
+    def inputs(self, slice_values, out: np.ndarray | None = None) -> np.ndarray:
+        """Every grid point's full input row: (points, n_inputs)."""
+        if out is None or out.shape != (len(self.plane), self.n_inputs):
+            out = np.empty((len(self.plane), self.n_inputs))
+        k = self.plane.shape[1]
+        out[:, :k] = self.plane
+        out[:, k:] = np.asarray(slice_values, dtype=np.float64)
+        return out
+
+
+@dataclass(frozen=True)
+class SurfaceRequest:
+    """One surface to compute: everything the thread needs, none of it shared with the GUI thread mutably."""
+
+    seq: int  # increases with every request of a view
+    generation: int  # the view's layout it belongs to (a new network or dataset makes a new one)
+    theta: np.ndarray  # a private copy
+    spec: NetworkSpec
+    n_hidden: int
+    grid: SurfaceGrid
+    slice_values: tuple[float, ...]
+    levels: tuple[float, float]
+    trace_line: bool  # classification on a plane: trace the decision line
+    final: bool  # paused or stepped: trace the line now rather than at most every LINE_INTERVAL
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A computed surface: the predictions, the image drawn from them, and the decision line."""
+
+    request: SurfaceRequest
+    values: np.ndarray | None = None  # float64, shaped like the grid
+    image: np.ndarray | None = None  # float32, within the levels' reach (a plane only)
+    line: tuple[np.ndarray, np.ndarray] | None = None  # x, y in the image's pixel coordinates; None: keep the last
+    error: BaseException | None = None
+
+
+class Workspaces:
+    """The grid pass's buffers, one per block size (a full block and the last one), kept from pass to pass."""
+
+    def __init__(self):
+        self._by_shape: dict[tuple[int, int, int], Workspace] = {}
+
+    def get(self, rows: int, n_inputs: int, n_hidden: int) -> Workspace:
+        key = (rows, n_inputs, n_hidden)
+        if key not in self._by_shape:
+            if len(self._by_shape) >= 2:  # another network or grid: drop the old buffers
+                self._by_shape.clear()
+            self._by_shape[key] = Workspace(rows, n_inputs, n_hidden)
+        return self._by_shape[key]
+
+
+def compute_surface(request: SurfaceRequest, workspaces: Workspaces | None = None, inputs: np.ndarray | None = None,
+                    trace_line: bool = True) -> Surface:
+    """The network's output on the request's grid (``predict``, in blocks of rows), its image and its decision
+    line. ``inputs``: the grid's input rows, already filled (the thread reuses a buffer); built when None."""
+    grid = request.grid
+    if inputs is None:
+        inputs = grid.inputs(request.slice_values)
+    workspaces = Workspaces() if workspaces is None else workspaces
+    params = Params(grid.n_inputs, request.n_hidden, request.theta)
+    values = np.empty(len(inputs))
+    block = max(1, BLOCK_VALUES // request.n_hidden)
+    for start in range(0, len(inputs), block):
+        rows = inputs[start : start + block]
+        workspace = workspaces.get(len(rows), grid.n_inputs, request.n_hidden)
+        values[start : start + len(rows)] = predict(params, rows, request.spec, workspace)[:, 0]
+    values = values.reshape(grid.shape)
+    if len(grid.shape) == 1:
+        return Surface(request, values)
+    image = image_of(values, request.levels)
+    line = level_lines(image, DECISION_LEVEL) if request.trace_line and trace_line else None
+    return Surface(request, values, image, line)
+
+
+def image_of(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """The heatmap's pixels: the values clipped to a span around the levels (so a diverging network's huge
+    output cannot overflow float32), NaN drawn at the low end."""
+    lo, hi = levels
+    span = hi - lo
+    image = np.empty(values.shape, dtype=np.float32)
+    np.clip(values, lo - span, hi + span, out=image)
+    image[np.isnan(values)] = lo
+    return image
+
+
+def class_regions(values: np.ndarray) -> np.ndarray:
+    """1 where the output gives class 1 (>= 0.5), else 0; NaN is neither class and is drawn as class 0."""
+    with np.errstate(invalid="ignore"):
+        return (values >= DECISION_LEVEL).astype(np.float32)
+
+
+def level_lines(image: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``image`` crosses ``level`` (marching squares), as polylines x, y separated by NaN, in the image's
+    pixel coordinates: pixel [row i, column j] has its centre at (j + 0.5, i + 0.5)."""
+    if min(image.shape) < 2:
+        return np.empty(0), np.empty(0)
+    v = np.asarray(image, dtype=np.float64)
+    edge_x, edge_y, crossed = _edge_crossings(v, level)
+    ids = _chained(_cell_segments(v, level, crossed))
+    x, y = edge_x[np.maximum(ids, 0)], edge_y[np.maximum(ids, 0)]
+    x[ids < 0] = np.nan  # the breaks between polylines
+    y[ids < 0] = np.nan
+    return x, y
+
+
+def _edge_crossings(v: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each grid edge crosses the level, by linear interpolation, and whether it does. Edges are numbered
+    horizontal ones first ((row i, columns j..j+1) at i * (columns - 1) + j), then vertical ones ((column j,
+    rows i..i+1) at rows * (columns - 1) + i * columns + j)."""
+    rows, columns = v.shape
+    above = v >= level
+    h_crossed = above[:, :-1] != above[:, 1:]
+    v_crossed = above[:-1, :] != above[1:, :]
+    with np.errstate(divide="ignore", invalid="ignore"):  # edges that do not cross are never read
+        h_at = (level - v[:, :-1]) / (v[:, 1:] - v[:, :-1])
+        v_at = (level - v[:-1, :]) / (v[1:, :] - v[:-1, :])
+    i_h, j_h = np.mgrid[0:rows, 0 : columns - 1]
+    i_v, j_v = np.mgrid[0 : rows - 1, 0:columns]
+    edge_x = np.concatenate([(j_h + h_at + 0.5).ravel(), (j_v + 0.5).ravel()])
+    edge_y = np.concatenate([(i_h + 0.5).ravel(), (i_v + v_at + 0.5).ravel()])
+    return edge_x, edge_y, np.concatenate([h_crossed.ravel(), v_crossed.ravel()])
+
+
+def _cell_segments(v: np.ndarray, level: float, crossed: np.ndarray) -> np.ndarray:
+    """(segments, 2) pairs of crossed edges joined inside a grid cell: one pair in a cell with two crossed
+    edges, two in a saddle (four), split the way the cell's mean value lies."""
+    rows, columns = v.shape
+    i, j = np.mgrid[0 : rows - 1, 0 : columns - 1]
+    vertical = rows * (columns - 1)
+    # A cell's edges in the order bottom, right, top, left.
+    edges = np.stack([i * (columns - 1) + j, vertical + i * columns + j + 1, (i + 1) * (columns - 1) + j,
+                      vertical + i * columns + j], axis=-1).reshape(-1, 4)
+    hit = crossed[edges]
+    count = hit.sum(axis=1)
+    pairs = edges[count == 2][hit[count == 2]].reshape(-1, 2)
+    saddle = np.flatnonzero(count == 4)
+    if saddle.size:
+        r, c = np.unravel_index(saddle, (rows - 1, columns - 1))
+        mean = (v[r, c] + v[r, c + 1] + v[r + 1, c] + v[r + 1, c + 1]) / 4
+        # The centre on the bottom-left corner's side: that corner joins the top-right one, and the lines cut off
+        # the other two corners (bottom-right: bottom + right edges; top-left: top + left); otherwise the reverse.
+        joined = (mean >= level) == (v[r, c] >= level)
+        s = edges[saddle]
+        first = np.where(joined[:, None], s[:, [0, 1]], s[:, [3, 0]])
+        second = np.where(joined[:, None], s[:, [2, 3]], s[:, [1, 2]])
+        pairs = np.concatenate([pairs, first, second])
+    return pairs
+
+
+def _chained(segments: np.ndarray) -> np.ndarray:
+    """The segments' edges in drawing order: polylines of joined segments (a crossed edge belongs to at most
+    two), separated by -1, so a dashed line's pattern runs on along a polyline instead of restarting per cell."""
+    at_edge: dict[int, list[int]] = {}
+    pairs = segments.tolist()
+    for k, (a, b) in enumerate(pairs):
+        at_edge.setdefault(a, []).append(k)
+        at_edge.setdefault(b, []).append(k)
+    used = [False] * len(pairs)
+    ends = [edge for edge, ks in at_edge.items() if len(ks) == 1]  # open lines first, from one end; then loops
+    order: list[int] = []
+    for start in ends + [a for a, _b in pairs]:
+        k = next((k for k in at_edge[start] if not used[k]), None)
+        if k is None:
+            continue
+        order.append(start)
+        edge = start
+        while k is not None:
+            used[k] = True
+            a, b = pairs[k]
+            edge = b if a == edge else a
+            order.append(edge)
+            k = next((k for k in at_edge[edge] if not used[k]), None)
+        order.append(-1)
+    return np.array(order, dtype=np.int64)
+
+
+class SurfaceComputer(QObject):
+    """Computes surfaces in a daemon thread, the newest request only, and emits each one done by ``computed``
+    (connect it queued: the slot then runs on the GUI thread). While training it rests between computations
+    (REST_FRACTION); a final request (paused, stepped, a slider moved) is started at once. ``close`` stops and
+    joins the thread."""
+
+    computed = Signal(object)  # a Surface
+
+    def __init__(self):
+        super().__init__()
+        self._condition = threading.Condition()
+        self._waiting: SurfaceRequest | None = None
+        self._finished_seq = -1
+        self._rest_until = 0.0  # while training, no computation starts before this (perf_counter)
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="boundary-surface", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: SurfaceRequest) -> None:
+        """Compute this surface next; a request still waiting is dropped."""
+        with self._condition:
+            self._waiting = request
+            self._condition.notify_all()
+
+    def wait_finished(self, seq: int, timeout: float) -> bool:
+        """Wait until request ``seq`` (or a later one) has been computed and emitted."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._finished_seq >= seq or self._closed, timeout)
+
+    def close(self) -> None:
+        """Stop the thread and wait for it (it ends after the computation under way, if any). Idempotent."""
+        with self._condition:
+            self._closed = True
+            self._waiting = None
+            self._condition.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(JOIN_SECONDS)
+
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        workspaces = Workspaces()
+        inputs: np.ndarray | None = None
+        last_line = -np.inf
+        while (request := self._next_request()) is not None:
+            started = time.perf_counter()
+            inputs = request.grid.inputs(request.slice_values, out=inputs)  # a buffer of this thread's own, reused
+            trace = request.final or started - last_line >= LINE_INTERVAL
+            try:
+                with np.errstate(all="ignore"):  # a diverging network's overflow is drawn, not warned about
+                    surface = compute_surface(request, workspaces, inputs, trace_line=trace)
+            except Exception as error:  # handed to the GUI thread, which raises it there
+                surface = Surface(request, error=error)
+            if surface.line is not None:
+                last_line = started
+            finished = time.perf_counter()
+            if not self._deliver(surface, rest_until=finished + REST_FRACTION * (finished - started)):
+                return
+
+    def _next_request(self) -> SurfaceRequest | None:
+        """The newest request, once the thread has rested after the last one (a final request need not wait);
+        None once closed."""
+        with self._condition:
+            while True:
+                self._condition.wait_for(lambda: self._waiting is not None or self._closed)
+                if self._closed:
+                    return None
+                rest = self._rest_until - time.perf_counter()
+                if self._waiting.final or rest <= 0:
+                    request, self._waiting = self._waiting, None
+                    return request
+                self._condition.wait(rest)  # a newer request (perhaps final) or close wakes it sooner
+
+    def _deliver(self, surface: Surface, rest_until: float) -> bool:
+        """Emit the surface; False if the computer was closed meanwhile (then nothing is emitted)."""
+        with self._condition:
+            if self._closed:
+                return False
+            self.computed.emit(surface)  # queued: only posts an event, so holding the lock is brief
+            self._finished_seq = surface.request.seq
+            self._rest_until = rest_until
+            self._condition.notify_all()
+            return True
