@@ -9,8 +9,8 @@ PY     := $(VENV)/bin/python
 QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
              libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 \
              fonts-dejavu-core
-# The tests also open the real window once, under Xvfb.
-TEST_DEBS := $(QT_DEBS) xvfb xauth
+# The tests also open the real window once, under Xvfb, and draw the exported SVGs with librsvg (rsvg-convert).
+TEST_DEBS := $(QT_DEBS) xvfb xauth librsvg2-bin
 
 .PHONY: run test lint bench clean
 

@@ -9,19 +9,23 @@ window; the window shows a busy bar meanwhile, and the result comes back to the 
 from __future__ import annotations
 
 import io
+import re
 import threading
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QSize, Signal, Slot
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QRectF, Signal, Slot
+from PySide6.QtGui import QPainter, QRegion
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from model.config import SettingError
 from model.datasets import Dataset, load_csv, load_dataset
 from model.network import Params
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS
-from model.weights_io import load_weights, save_weights, write_text_atomic
+from model.weights_io import load_weights, save_weights, write_bytes_atomic, write_text_atomic
 
 WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
 PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
@@ -33,7 +37,6 @@ class CsvLoad:
     """The outcome of reading a CSV file in the background: a dataset, or the one-line reason it was refused."""
 
     path: Path
-    confirm: bool
     dataset: Dataset | None
     error: str = ""
 
@@ -49,14 +52,14 @@ class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self._saved = (-1, -1)  # (network id, updates) last exported
         self._reading: threading.Thread | None = None
         self._csv_read.connect(self._take_csv)
 
     # --- dialogs (tests replace these two) ---------------------------------------------------------
     def ask_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
         """The file the user picks to save to, or None."""
-        path, chosen = QFileDialog.getSaveFileName(self.window, caption, suggested, filters)
+        with self.window.paused():
+            path, chosen = QFileDialog.getSaveFileName(self.window, caption, suggested, filters)
         if not path:
             return None
         if not Path(path).suffix and "(*." in chosen:
@@ -65,14 +68,11 @@ class FileActions(QObject):
 
     def ask_open_path(self, caption: str, filters: str) -> str | None:
         """The file the user picks to open, or None."""
-        path, _ = QFileDialog.getOpenFileName(self.window, caption, "", filters)
+        with self.window.paused():
+            path, _ = QFileDialog.getOpenFileName(self.window, caption, "", filters)
         return path or None
 
     # --- weights ----------------------------------------------------------------------------------
-    def is_saved(self, network: int, updates: int) -> bool:
-        """Whether this network, as it is after ``updates`` updates, has been exported."""
-        return self._saved == (network, updates)
-
     @Slot()
     def ask_export_weights(self) -> None:
         path = self.ask_save_path("Export weights", WEIGHT_FILTERS, f"weights-{self.file_stem()}.npz")
@@ -90,9 +90,9 @@ class FileActions(QObject):
                          updates=s.updates, metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean,
                          input_std=frame.dataset.input_std)
         except (SettingError, OSError) as exc:
-            self.window.show_error(f"Could not export the weights: {exc}")
+            self.window.show_error(f"Could not export the weights: {exc}", topic="export")
             return False
-        self._saved = (frame.network, s.updates)
+        self.window.clear_error("export")
         self.window.show_status(f"Exported the weights after {s.epoch:,} epochs to {path}")
         return True
 
@@ -139,22 +139,23 @@ class FileActions(QObject):
     def is_loading(self) -> bool:
         return self._reading is not None
 
-    def open_csv(self, path: str | Path, confirm: bool = True) -> bool:
+    def open_csv(self, path: str | Path) -> bool:
         """Start reading a CSV file in the background; False if another file is still being read. When it
-        is read, the window asks (if ``confirm``) before replacing a trained network, and csv_finished says
+        is read, its network replaces the one in use (undoable), and csv_finished says
         whether the file's network is now the one in use."""
         if self._reading is not None:
             self.window.show_status("Still reading the previous file; try again when it is loaded.")
             return False
-        path, standardize = Path(path), self.window.panel.standardize.isChecked()
+        panel = self.window.panel
+        path, standardize, task = Path(path), panel.standardize.isChecked(), panel.task_choice()
 
         def read() -> None:
             try:
-                load = CsvLoad(path, confirm, load_csv(path, standardize=standardize))
+                load = CsvLoad(path, load_csv(path, standardize=standardize, task=task))
             except SettingError as exc:
-                load = CsvLoad(path, confirm, None, str(exc))
+                load = CsvLoad(path, None, str(exc))
             except (OSError, MemoryError) as exc:  # load_csv names its own; this is a last guard
-                load = CsvLoad(path, confirm, None, f"csv = {str(path)!r}: cannot be read: {exc}")
+                load = CsvLoad(path, None, f"csv = {str(path)!r}: cannot be read: {exc}")
             self._csv_read.emit(load)
 
         self._reading = threading.Thread(target=read, name="csv-reader", daemon=True)
@@ -180,8 +181,7 @@ class FileActions(QObject):
             window.show_current_settings()
         else:
             config, epochs = CSV_DEFAULTS[load.dataset.task]
-            taken = window.new_network(config, f"csv:{load.path.resolve()}", load.dataset, max_epochs=epochs,
-                                       confirm=load.confirm)
+            taken = window.new_network(config, f"csv:{load.path.resolve()}", load.dataset, max_epochs=epochs)
         self.csv_finished.emit(taken)
 
     # --- the loss history -------------------------------------------------------------------------
@@ -198,8 +198,9 @@ class FileActions(QObject):
         try:
             write_text_atomic(path, history_csv(frame))
         except (SettingError, OSError) as exc:
-            self.window.show_error(f"Could not export the loss history: {exc}")
+            self.window.show_error(f"Could not export the loss history: {exc}", topic="export")
             return False
+        self.window.clear_error("export")
         self.window.show_status(f"Exported the loss history to {path}")
         return True
 
@@ -212,20 +213,23 @@ class FileActions(QObject):
             self.export_plot(name, path)
 
     def export_plot(self, name: str, path: str | Path) -> bool:
-        """Save a plot ("loss", "boundary", "weights") or the whole "window" as PNG or SVG."""
+        """Save a plot ("loss", "boundary", "weights") or the whole "window" as PNG or SVG. The file is written
+        whole or not at all (an earlier file of that name stays as it was), and a failure is reported."""
         window = self.window
         widget, path = window.plot_widgets()[name], Path(path)
+        if name in ("boundary", "window"):
+            window.boundary_plot.wait_for_surface()  # the surface of the weights shown, not an older one
         try:
             if path.suffix.lower() == ".svg":
                 save_svg(widget, path, f"Perceptron Playground: {name}")
             elif path.suffix.lower() == ".png":
-                if not widget.grab().save(str(path), "PNG"):
-                    raise OSError(f"cannot write {path}")
+                save_png(widget, path)
             else:
                 raise SettingError("export", path.name, "must end in .png or .svg")
-        except (SettingError, OSError) as exc:
-            window.show_error(f"Could not export the plot: {exc}")
+        except Exception as exc:  # whatever failed, say so (never leave an older "Saved" as the last word)
+            window.show_error(f"Could not export the plot: {exc}", topic="export")
             return False
+        window.clear_error("export")
         window.show_status(f"Saved {path}")
         return True
 
@@ -238,23 +242,270 @@ class FileActions(QObject):
 
 
 def save_svg(widget: QWidget, path: Path, title: str) -> None:
-    """Render a widget as vector graphics (images inside it, like the heatmap, are embedded as pictures).
-    Qt's own SVG generator: pyqtgraph's SVG exporter fails on the paths recent Qt versions write."""
-    from PySide6.QtGui import QPainter
-    from PySide6.QtSvg import QSvgGenerator
+    """Write a widget as vector graphics (images inside it, like the heatmap, are embedded as pictures), whole
+    or not at all: the SVG is made in memory, then written to a temporary file that replaces ``path``."""
+    data = svg_bytes(widget, title)
+    write_bytes_atomic(path, data)
 
-    if not path.parent.is_dir():
-        raise OSError(f"the folder of {path} does not exist")
-    generator = QSvgGenerator()
-    generator.setFileName(str(path))
-    generator.setSize(QSize(widget.size()))
+
+def save_png(widget: QWidget, path: Path) -> None:
+    """Write the widget as it is on screen as a PNG image, whole or not at all."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not widget.grab().save(buffer, "PNG"):
+        raise OSError("Qt could not encode the PNG image")
+    write_bytes_atomic(path, bytes(buffer.data()))
+
+
+# Why save_svg does not simply let the widget paint into a QSvgGenerator (what it once did), and what each of
+# the helpers below is for. Each was found by comparing the SVG, drawn by Qt's QSvgRenderer and by librsvg,
+# with the widget's PNG (tests/test_gui_export.py):
+#   * QWidget.render(painter) does not exist in PySide6: a painter needs the target offset too (the one-argument
+#     overload takes a QPaintDevice). That was the TypeError of the whole-window export.
+#   * QSvgGenerator draws at 72 dpi unless told otherwise, while the widgets were laid out at the screen's dpi
+#     (96): fonts came out at 3/4 of their size and pyqtgraph's axes, which it records in a QPicture and plays
+#     back scaled to the device's dpi, shrank to 3/4 while the data did not: axes and data did not line up.
+#     The generator gets the widget's own dpi.
+#   * pyqtgraph draws curves, axes and symbols with cosmetic pens (1 px whatever the scale) under the view's
+#     data-to-pixels matrix, e.g. matrix(30.6,0,0,-13711,...). Qt writes them as vector-effect="non-scaling-stroke",
+#     which librsvg ignores: a 1-unit stroke scaled 13711 times is a filled blob (the loss curve), or one solid
+#     stripe per curve (the weights plot). _thin_strokes applies such a matrix to the coordinates instead, so the
+#     stroke is drawn in pixels by every renderer.
+#   * Qt's generator writes clip paths (in SVG 1.1 mode; SVG Tiny, its default, writes none) in the coordinates
+#     of the widget being painted but places them in those of the widget the painting started from, so in a
+#     whole-window SVG every child's clip was somewhere else (librsvg then clipped almost everything away); and
+#     QSvgRenderer ignores clip-path. So each widget is painted on its own at (0, 0), where Qt's own clips (a
+#     plot's data clipped to its view) are right, and placed in the document clipped to the part of it that is
+#     visible (a plot wider than its splitter pane, a scrolled panel). _clip_for_qt repeats every rectangular
+#     clip as a <symbol>'s viewport, which QSvgRenderer does clip to, while librsvg (which does not clip symbols)
+#     follows the clip-path; as Qt's symbols nested in symbols replace the outer clip instead of narrowing it,
+#     _clip_within narrows Qt's own clips to the visible part of their widget first.
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+_HREF = f"{{{XLINK_NS}}}href"
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def svg_bytes(widget: QWidget, title: str) -> bytes:
+    """The widget as an SVG document (UTF-8), drawn as it is on screen."""
+    width, height = widget.width(), widget.height()
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.Element(f"{{{SVG_NS}}}svg", {"width": str(width), "height": str(height),
+                                          "viewBox": f"0 0 {width} {height}", "version": "1.1"})
+    ET.SubElement(root, f"{{{SVG_NS}}}title").text = title
+    defs = ET.SubElement(root, f"{{{SVG_NS}}}defs")
+    for number, (part, offset, visible) in enumerate(_painted_widgets(widget)):
+        fragment = _svg_fragment(part, as_root=part is widget)
+        _rename_ids(fragment, f"w{number}-")
+        _thin_strokes(fragment)
+        _clip_within(fragment, visible.translated(-offset))
+        clip = ET.SubElement(defs, f"{{{SVG_NS}}}clipPath", {"id": f"w{number}"})
+        ET.SubElement(clip, f"{{{SVG_NS}}}rect", {"x": str(visible.x()), "y": str(visible.y()),
+                                                  "width": str(visible.width()), "height": str(visible.height())})
+        clipped = ET.SubElement(root, f"{{{SVG_NS}}}g", {"clip-path": f"url(#w{number})"})
+        placed = ET.SubElement(clipped, f"{{{SVG_NS}}}g", {"transform": f"translate({offset.x()},{offset.y()})"})
+        for element in fragment:
+            name = element.tag.rpartition("}")[2]
+            if name == "defs":
+                defs.extend(element)
+            elif name not in ("title", "desc"):
+                placed.append(element)
+    _clip_for_qt(root, defs)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _painted_widgets(widget: QWidget):
+    """The widget and its shown descendants in the order Qt paints them (parents first, then children in
+    stacking order): (widget, its top-left corner in ``widget``'s coordinates, the part of it that can be
+    seen there)."""
+    def walk(part: QWidget, offset: QPoint, seen: QRect):
+        visible = seen.intersected(QRect(offset, part.size()))
+        if visible.isEmpty():
+            return
+        yield part, offset, visible
+        for child in part.children():
+            if isinstance(child, QWidget) and not child.isWindow() and not child.isHidden():
+                yield from walk(child, offset + child.pos(), visible)
+
+    yield from walk(widget, QPoint(0, 0), widget.rect())
+
+
+def _svg_fragment(widget: QWidget, as_root: bool) -> ET.Element:
+    """What the widget itself paints (not its children), as Qt's SVG generator writes it."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)
+    generator.setOutputDevice(buffer)
+    generator.setSize(widget.size())
     generator.setViewBox(widget.rect())
-    generator.setTitle(title)
+    generator.setResolution(widget.logicalDpiX())
     painter = QPainter(generator)
+    if not painter.isActive():
+        raise OSError("Qt's SVG generator could not start")
+    # Only the root paints the window's background, as when the widget is drawn on screen.
+    flags = QWidget.RenderFlag.DrawWindowBackground if as_root else QWidget.RenderFlag(0)
     try:
-        widget.render(painter)
+        QWidget.render(widget, painter, QPoint(0, 0), QRegion(widget.rect()), flags)
     finally:
         painter.end()
+    return ET.fromstring(bytes(buffer.data()))
+
+
+def _rename_ids(fragment: ET.Element, prefix: str) -> None:
+    """Prefix every id in a fragment, and the references to them, so that fragments can share a document."""
+    for element in fragment.iter():
+        for key, value in element.attrib.items():
+            if key == "id":
+                element.set(key, prefix + value)
+            elif key == _HREF and value.startswith("#"):
+                element.set(key, "#" + prefix + value[1:])
+            elif "url(#" in value:
+                element.set(key, value.replace("url(#", "url(#" + prefix))
+
+
+def _matrix(text: str) -> tuple[float, ...] | None:
+    match = re.fullmatch(rf"\s*matrix\(\s*({_NUMBER})(?:[\s,]+({_NUMBER})){{5}}\s*\)\s*", text)
+    if match is None:
+        return None
+    return tuple(float(value) for value in re.findall(_NUMBER, text))
+
+
+def _thin_strokes(fragment: ET.Element) -> None:
+    """Apply the scaling matrix of each group to the coordinates of its non-scaling strokes, moving those
+    shapes to a copy of the group without the matrix; their stroke (width, dashes) is then in pixels for
+    every renderer, not only for those that know vector-effect."""
+    parents = {child: parent for parent in fragment.iter() for child in parent}
+    for group in list(fragment.iter(f"{{{SVG_NS}}}g")):
+        matrix = _matrix(group.get("transform", ""))
+        if matrix is None or matrix[:4] == (1, 0, 0, 1) or group not in parents:
+            continue
+        if any("url(" in value for value in group.attrib.values()):  # a gradient or pattern in the group's units
+            continue
+        flat = [child.get("vector-effect") == "non-scaling-stroke" and _transform_shape(child, matrix)
+                for child in group]
+        if not any(flat):
+            continue
+        parent, children = parents[group], list(group)
+        at = list(parent).index(group)
+        parent.remove(group)
+        runs: list[tuple[bool, ET.Element]] = []  # consecutive children, moved or not: the drawing order stays
+        for child, moved in zip(children, flat, strict=True):
+            if not runs or runs[-1][0] != moved:
+                attributes = {key: value for key, value in group.attrib.items() if not (moved and key == "transform")}
+                runs.append((moved, ET.Element(group.tag, attributes)))
+            runs[-1][1].append(child)
+        for offset, (_, run) in enumerate(runs):
+            parent.insert(at + offset, run)
+
+
+def _transform_shape(element: ET.Element, matrix: tuple[float, ...]) -> bool:
+    """Rewrite a shape's coordinates through ``matrix``; False (and unchanged) if it cannot be."""
+    a, b, c, d, e, f = matrix
+
+    def point(x: float, y: float) -> str:
+        return f"{a * x + c * y + e:.6g},{b * x + d * y + f:.6g}"
+
+    def pairs(text: str) -> str | None:
+        numbers = [float(value) for value in re.findall(_NUMBER, text)]
+        if len(numbers) % 2:
+            return None
+        return " ".join(point(x, y) for x, y in zip(numbers[::2], numbers[1::2], strict=True))
+
+    name = element.tag.rpartition("}")[2]
+    if name == "path":
+        parts = re.findall(r"([A-Za-z])([^A-Za-z]*)", element.get("d", ""))
+        if not parts or any(command not in "MLCZ" for command, _ in parts):  # Qt writes only these
+            return False
+        converted = [pairs(numbers) for _, numbers in parts]
+        if any(value is None for value in converted):
+            return False
+        element.set("d", " ".join(f"{command}{value}" for (command, _), value in zip(parts, converted, strict=True)))
+    elif name in ("polyline", "polygon"):
+        points = pairs(element.get("points", ""))
+        if points is None:
+            return False
+        element.set("points", points)
+    elif name == "line":
+        x1, y1, x2, y2 = (float(element.get(key, 0)) for key in ("x1", "y1", "x2", "y2"))
+        for key, value in zip(("x1", "y1", "x2", "y2"), (*point(x1, y1).split(","), *point(x2, y2).split(",")),
+                              strict=True):
+            element.set(key, value)
+    elif name == "rect" and not element.get("rx") and not element.get("ry"):
+        x, y = float(element.get("x", 0)), float(element.get("y", 0))
+        w, h = float(element.get("width", 0)), float(element.get("height", 0))
+        for key in ("x", "y", "width", "height"):
+            element.attrib.pop(key, None)
+        element.tag = element.tag.replace("rect", "polygon")
+        element.set("points", " ".join(point(px, py) for px, py in ((x, y), (x + w, y), (x + w, y + h), (x, y + h))))
+    elif name == "ellipse" and b == 0 and c == 0:
+        cx, cy = float(element.get("cx", 0)), float(element.get("cy", 0))
+        element.attrib.update({"cx": f"{a * cx + e:.6g}", "cy": f"{d * cy + f:.6g}",
+                               "rx": f"{abs(a) * float(element.get('rx', 0)):.6g}",
+                               "ry": f"{abs(d) * float(element.get('ry', 0)):.6g}"})
+    else:
+        return False
+    return True
+
+
+def _clip_within(fragment: ET.Element, visible: QRect) -> None:
+    """Narrow the fragment's rectangular clips to the visible part of its widget. A clip inside the widget's own
+    would do the same in SVG, but QSvgRenderer's nested symbols (see _clip_for_qt) replace the clip rather
+    than narrowing it: a plot wider than its pane spilled over its neighbour."""
+    for clip in fragment.iter(f"{{{SVG_NS}}}clipPath"):
+        box = _clip_rect(clip)
+        if box is None:
+            continue
+        seen = QRectF(*box).intersected(QRectF(visible))  # empty (all zero) if they do not meet
+        clip.remove(clip[0])
+        ET.SubElement(clip, f"{{{SVG_NS}}}rect", {"x": f"{seen.x():.6g}", "y": f"{seen.y():.6g}",
+                                                  "width": f"{seen.width():.6g}", "height": f"{seen.height():.6g}"})
+
+
+def _clip_for_qt(root: ET.Element, defs: ET.Element) -> None:
+    """Give every group clipped to a rectangle a <symbol> of that rectangle holding its content: QSvgRenderer
+    ignores clip-path but clips a symbol to its viewport; the clip-path stays for everyone else."""
+    clips = {clip.get("id"): clip for clip in defs if clip.tag == f"{{{SVG_NS}}}clipPath"}
+    for number, group in enumerate(list(root.iter(f"{{{SVG_NS}}}g"))):
+        match = re.fullmatch(r"url\(#(.+)\)", group.get("clip-path", ""))
+        if match is None or match.group(1) not in clips or group.get("transform"):
+            continue
+        box = _clip_rect(clips[match.group(1)])
+        if box is None:
+            continue
+        if box[2] <= 0 or box[3] <= 0:  # nothing of it can be seen
+            for child in list(group):
+                group.remove(child)
+            continue
+        x, y, w, h = (f"{value:.6g}" for value in box)
+        # The symbol's viewBox starts at (0, 0) and its content is moved there: QSvgRenderer ignores the origin
+        # of a symbol's viewBox (it clips at the right place but does not move the content).
+        symbol = ET.SubElement(defs, f"{{{SVG_NS}}}symbol", {"id": f"view{number}", "viewBox": f"0 0 {w} {h}",
+                                                             "width": w, "height": h, "overflow": "hidden"})
+        moved = ET.SubElement(symbol, f"{{{SVG_NS}}}g", {"transform": f"translate({-box[0]:.6g},{-box[1]:.6g})"})
+        moved.extend(list(group))
+        for child in list(group):
+            group.remove(child)
+        ET.SubElement(group, f"{{{SVG_NS}}}use", {_HREF: f"#view{number}", "x": x, "y": y, "width": w, "height": h})
+
+
+def _clip_rect(clip: ET.Element) -> tuple[float, float, float, float] | None:
+    """(x, y, width, height) of a clip path that is one upright rectangle (perhaps empty), else None."""
+    if len(clip) != 1 or set(clip.attrib) - {"id"} or clip[0].get("transform"):
+        return None
+    shape, name = clip[0], clip[0].tag.rpartition("}")[2]
+    if name == "rect":
+        box = tuple(float(shape.get(key, 0)) for key in ("x", "y", "width", "height"))
+    elif name == "path" and re.fullmatch(r"\s*M[^A-Za-z]*(L[^A-Za-z]*){3,4}Z?\s*", shape.get("d", "")):
+        numbers = [float(value) for value in re.findall(_NUMBER, shape.get("d", ""))]
+        xs, ys = sorted(set(numbers[::2])), sorted(set(numbers[1::2]))
+        corners = set(zip(numbers[::2], numbers[1::2], strict=True))
+        if len(xs) != 2 or len(ys) != 2 or len(corners) != 4:
+            return None
+        box = (xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0])
+    else:
+        return None
+    return box if box[2] >= 0 and box[3] >= 0 else None
 
 
 def history_csv(frame) -> str:

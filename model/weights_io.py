@@ -90,7 +90,7 @@ def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = ""
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
         data = buffer.getvalue()
-    _write_atomic(path, data)
+    write_bytes_atomic(path, data)
     return path
 
 
@@ -358,7 +358,7 @@ def check_export_path(path) -> None:
 
 def write_text_atomic(path, text: str) -> Path:
     path = Path(path)
-    _write_atomic(path, text.encode())
+    write_bytes_atomic(path, text.encode())
     return path
 
 
@@ -376,7 +376,7 @@ def _check_place(path: Path, given: str) -> None:
         raise SettingError("export", given, "its folder does not exist")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside path, then rename it over path: the file is whole or untouched.
     Errors name the path as given, never the temporary file."""
     given = str(path)
