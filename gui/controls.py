@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QValidator
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.config import INITS, MAX_HIDDEN, MAX_LR, MODES, TrainConfig
+from model.datasets import Dataset, task_text
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation, Loss
 from model.presets import PRESETS
 
@@ -58,6 +60,14 @@ MODE_TIPS = {
     "minibatch": "one update per batch of a fresh shuffle (an epoch = n / batch size updates)",
     "full": "one update on the whole training set per epoch",
 }
+# The Task combo of a CSV dataset: each choice and what load_csv is given for it (None: from the targets).
+TASK_CHOICES = {"automatic": None, "classification": "classification", "regression": "regression"}
+TASK_TIPS = {
+    "automatic": "Classification when every target is 0 or 1, regression otherwise.",
+    "classification": "Two target values: the smaller becomes class 0 and the larger class 1 (any other count of "
+                      "values is refused).",
+    "regression": "Predict the target's value, whatever its values are.",
+}
 INIT_TIPS = {
     "ones": "every weight 1, biases 0 (notebook 000)",
     "uniform": "every parameter uniform in [0, 1) (notebooks 001, 003)",
@@ -77,7 +87,53 @@ def loss_tip(loss: Loss) -> str:
 
 
 def speed_label(epochs_per_second: float) -> str:
-    return "as fast as possible" if epochs_per_second <= 0 else f"{epochs_per_second:g} epochs/s"
+    return "as fast as possible" if epochs_per_second <= 0 else f"{significant(epochs_per_second)} epochs/s"
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """A number in ``digits`` significant digits, whole numbers with their digits and separators: 0.001235, 0.5,
+    5,000, 1.235e+06; never "-0"."""
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
+        return f"{int(value):,}"
+    return f"{value:.{digits}g}"
+
+
+def _at_end(edit) -> bool:
+    return edit.cursorPosition() == len(edit.text())
+
+
+# The window's run shortcuts that a number field lets through (after taking what was typed), and when; other
+# keys are the field's. Space, R and Shift+R are never typing in a number; Right and Shift+Right are, except at
+# the end of the text, where they would change nothing (Right with a selection still clears it first).
+RUN_KEYS = {
+    "Space": lambda edit: True,
+    "R": lambda edit: True,
+    "Shift+R": lambda edit: True,
+    "Right": lambda edit: _at_end(edit) and not edit.hasSelectedText(),
+    "Shift+Right": _at_end,
+}
+
+
+class RunKeys(QObject):
+    """An event filter for number fields: a key of RUN_KEYS, when its rule allows, commits the field's text and
+    goes to the window's shortcut instead of the field. (A line edit claims every printable key and the arrows
+    before shortcuts see them, so Space typed a blank into the field, after Enter replacing the selected value.)"""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not self._lets_through(watched, event):
+            return False
+        if kind == QEvent.Type.ShortcutOverride:
+            watched.interpretText()  # the typed value counts before the shortcut acts
+            event.ignore()  # not claimed: the shortcut takes the key
+        return True  # the field never sees it (a KeyPress comes only when no shortcut took the key)
+
+    @staticmethod
+    def _lets_through(field: QObject, event: QEvent) -> bool:
+        if not isinstance(field, QAbstractSpinBox):
+            return False
+        rule = RUN_KEYS.get(QKeySequence(event.keyCombination()).toString())
+        return rule is not None and rule(field.lineEdit())
 
 
 class ScientificSpinBox(QDoubleSpinBox):
@@ -236,7 +292,7 @@ class ControlPanel(QWidget):
     """
 
     preset_chosen = Signal(str)
-    dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE
+    dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE (also when a CSV file's options change: reload it)
     network_changed = Signal()
     lr_changed = Signal(float)
     limits_changed = Signal()
@@ -252,6 +308,10 @@ class ControlPanel(QWidget):
         layout.addWidget(self._training_group())
         layout.addWidget(self._run_group())
         layout.addStretch(1)
+        self._shown_key = ""  # the dataset last shown by show_dataset
+        self._run_keys = RunKeys(self)
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.installEventFilter(self._run_keys)
         self._connect_changes()
 
     # --- building ---------------------------------------------------------------------------------
@@ -272,6 +332,8 @@ class ControlPanel(QWidget):
         self.dataset.setItemData(self.dataset.count() - 1, "Load numeric columns from a CSV file: the last column "
                                  "is the target, an optional header row names them.", Qt.ItemDataRole.ToolTipRole)
         self.dataset.setToolTip("The training data. Changing it starts a new network with settings that suit it.")
+        self.task = _combo(TASK_CHOICES, TASK_TIPS, "How the CSV file's last column is learnt: as classes or as "
+                           "values. Changing it reads the file again and starts a new network.")
         self.standardize = QCheckBox("Standardise CSV inputs")
         self.standardize.setToolTip("Shift and scale each CSV input column to mean 0 and standard deviation 1.")
         self.dataset_info = QLabel()
@@ -280,8 +342,12 @@ class ControlPanel(QWidget):
         self.dataset_info.setToolTip("About the current dataset")
         form.addRow("Preset", self.preset)
         form.addRow("Dataset", self.dataset)
+        form.addRow("Task", self.task)
         form.addRow("", self.standardize)
         form.addRow(self.dataset_info)
+        self._data_form = form
+        for row in (self.task, self.standardize):  # CSV options: shown with a CSV file
+            form.setRowVisible(row, False)
         return group
 
     def _network_group(self) -> QGroupBox:
@@ -376,6 +442,7 @@ class ControlPanel(QWidget):
         self.preset.activated.connect(self._preset_activated)
         self.dataset.activated.connect(self._dataset_activated)
         self.standardize.toggled.connect(self._standardize_toggled)
+        self.task.activated.connect(self._task_activated)
         for combo in (self.activation, self.output, self.loss, self.init, self.mode):
             combo.currentIndexChanged.connect(self._network_setting_changed)
         for spin in (self.hidden, self.seed, self.batch_size):
@@ -417,8 +484,10 @@ class ControlPanel(QWidget):
         self.lr.set_value(config.lr)
         self._update_enabled()
 
-    def show_dataset(self, key: str, label: str | None = None, description: str = "") -> None:
-        """Select the dataset ``key`` (adding an entry for a CSV file) without emitting signals."""
+    def show_dataset(self, key: str, label: str | None = None, description: str = "",
+                     dataset: Dataset | None = None) -> None:
+        """Select the dataset ``key`` (adding an entry for a CSV file) without emitting signals. Given the
+        ``dataset`` in use, a CSV file's Task shows the choice it was read with and the task that came of it."""
         with QSignalBlocker(self.dataset):
             index = self.dataset.findData(key)
             if index < 0:
@@ -426,8 +495,28 @@ class ControlPanel(QWidget):
                 self.dataset.insertItem(index, label or key, key)
                 self.dataset.setItemData(index, description, Qt.ItemDataRole.ToolTipRole)
             self.dataset.setCurrentIndex(index)
-        self.dataset_info.setText(description)
-        self.standardize.setVisible(key.startswith("csv:"))
+        csv = key.startswith("csv:")
+        self._shown_key = key
+        self.dataset_info.setText(f"{description}\n{task_text(dataset)}" if csv and dataset else description)
+        for row in (self.task, self.standardize):
+            self._data_form.setRowVisible(row, csv)
+        if dataset is not None:
+            self._show_task(dataset)
+
+    def _show_task(self, dataset: Dataset) -> None:
+        """The choice the dataset was read with; the automatic choice also says what it chose."""
+        chosen = next(name for name, task in TASK_CHOICES.items() if task == dataset.task_chosen)
+        self._select_task(chosen, dataset.task if chosen == "automatic" else "")
+
+    def _select_task(self, name: str, automatic_task: str = "") -> None:
+        with QSignalBlocker(self.task):
+            text = f"automatic: {automatic_task}" if automatic_task else "automatic"
+            self.task.setItemText(self.task.findData("automatic"), text)
+            _select(self.task, name)
+
+    def task_choice(self) -> str | None:
+        """What a CSV file is read as: None (automatic: from its targets), "classification" or "regression"."""
+        return TASK_CHOICES[self.task.currentData()]
 
     def show_preset(self, name: str) -> None:
         with QSignalBlocker(self.preset):
@@ -462,11 +551,18 @@ class ControlPanel(QWidget):
 
     @Slot(int)
     def _dataset_activated(self, index: int) -> None:
-        self.dataset_chosen.emit(self.dataset.itemData(index))
+        key = self.dataset.itemData(index)
+        if key != self._shown_key:  # another file starts as automatic (show_dataset puts back the one in use)
+            self._select_task("automatic")
+        self.dataset_chosen.emit(key)
 
     @Slot(bool)
     def _standardize_toggled(self, _on: bool) -> None:
         self.dataset_chosen.emit(self.dataset.currentData())  # reload the CSV file
+
+    @Slot(int)
+    def _task_activated(self, _index: int) -> None:
+        self.dataset_chosen.emit(self.dataset.currentData())  # reload the CSV file as the chosen task
 
     @Slot()
     def _network_setting_changed(self) -> None:

@@ -6,14 +6,16 @@ import numpy as np
 
 from model.datasets import Dataset
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
-from model.trainer import Snapshot
+from model.trainer import Snapshot, epoch_count
 
 MAX_VECTOR = 8  # entries of a vector printed before "…"
 MAX_BATCH_ROWS = 8  # samples of a batch listed
 
 
 def number(value: float) -> str:
-    return f"{float(value):.5g}"
+    """Five significant digits; "0" for zero of either sign (never "-0")."""
+    text = f"{float(value):.5g}"
+    return "0" if float(text) == 0 else text
 
 
 def format_update(snapshot: Snapshot, explanation: dict | None, dataset: Dataset, names: tuple[str, ...],
@@ -27,7 +29,7 @@ def format_update(snapshot: Snapshot, explanation: dict | None, dataset: Dataset
     m = len(e["x"])
     d, h = e["x"].shape[1], e["z1"].shape[1]
     act, out, loss = ACTIVATIONS[config.activation], OUTPUTS[config.output], LOSSES[config.loss]
-    lines = [_heading(record, snapshot, m, len(dataset.X)),
+    lines = [heading(snapshot, m, len(dataset.X)),
              f"{d}-{h}-1 network, biases {'on' if config.bias else 'off'}"
              + (f", weight decay {config.l2:g}" if config.l2 else ""),
              f"  hidden f = {act.name}:  f(z) = {act.formula},   f'(z) = {act.der_formula}",
@@ -49,14 +51,18 @@ def format_update(snapshot: Snapshot, explanation: dict | None, dataset: Dataset
     return "\n".join(lines)
 
 
-def _heading(record, snapshot: Snapshot, m: int, n: int) -> str:
+def heading(snapshot: Snapshot, m: int, n: int) -> str:
+    """E.g. "Update 4,003 — epoch 2,001 (+1/2) — sample row 3 of 4": the update, the epoch count after it (as
+    the status bar counts), and the samples it used (``m`` of the ``n`` training rows)."""
+    record = snapshot.last_update
     if m == 1:
-        which = f"sample row {int(record.samples[0]) + 1} of {n}"
+        which = f"sample row {int(record.samples[0]) + 1:,} of {n:,}"
     elif m == n and snapshot.config.mode == "full":
-        which = f"all {n} samples (full batch)"
+        which = f"all {n:,} samples (full batch)"
     else:
-        which = f"a batch of {m} samples"
-    return f"Update {record.update:,} (epoch {record.epoch:,}) on {which}"
+        which = f"a batch of {m:,} samples"
+    epochs = epoch_count(snapshot.epoch, snapshot.position, snapshot.updates_per_epoch)
+    return f"Update {record.update:,} — epoch {epochs} — {which}"
 
 
 def labelled(label: str, values, width: int = 20, per_line: int = 3) -> list[str]:
