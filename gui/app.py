@@ -97,6 +97,16 @@ def missing_xcb_packages() -> list[str]:
     return [package for library, package in XCB_LIBRARIES.items() if library not in cache]
 
 
+def one_blas_thread() -> None:
+    """BLAS (NumPy's matrix products) on one thread while the window is live, unless the user chose otherwise:
+    a second BLAS thread takes the core the GUI thread draws on, and stalls the window more than it speeds
+    training. Read by OpenBLAS when NumPy is first imported, so this must come before."""
+    if "numpy" in sys.modules:
+        return
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def run_app(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.screenshot:
@@ -105,6 +115,7 @@ def run_app(argv: list[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
+    one_blas_thread()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([PROGRAM])
@@ -135,7 +146,7 @@ def open_csv_now(window, path: str) -> bool:
 
     taken = []
     window.files.csv_finished.connect(taken.append)
-    window.files.open_csv(path, confirm=False)
+    window.files.open_csv(path)
     window.files.wait_for_csv()
     QCoreApplication.sendPostedEvents(window.files, QEvent.Type.MetaCall.value)
     window.files.csv_finished.disconnect(taken.append)
@@ -151,7 +162,7 @@ def start_with(window, args) -> bool:
         if args.preset:
             if args.preset not in PRESETS:
                 raise SettingError("--preset", args.preset, f"must be one of {', '.join(sorted(PRESETS))}")
-            window.apply_preset(args.preset, confirm=False)
+            window.apply_preset(args.preset)
         elif args.dataset:
             if args.dataset.lower().endswith(".csv"):
                 if not open_csv_now(window, args.dataset):
@@ -162,7 +173,7 @@ def start_with(window, args) -> bool:
                 if args.dataset not in DATASET_DEFAULTS:
                     raise SettingError("--dataset", args.dataset, "must be one of "
                                        f"{', '.join(sorted(DATASET_DEFAULTS))} or a .csv file")
-                window.apply_dataset(args.dataset, confirm=False)
+                window.apply_dataset(args.dataset)
     except SettingError as exc:
         print(f"{PROGRAM}: {exc}", file=sys.stderr)
         return False
@@ -200,6 +211,7 @@ def take_screenshot(app, window, args) -> int:
         if window.controller.running:
             loop.exec()
     window.refresh()
+    window.boundary_plot.wait_for_surface()
     app.processEvents()
     if not window.grab().save(args.screenshot, "PNG"):
         print(f"{PROGRAM}: cannot write {args.screenshot}", file=sys.stderr)
@@ -214,7 +226,7 @@ def run_window(app, window, args) -> int:
     from PySide6.QtCore import QTimer
 
     window.show()
-    QTimer.singleShot(0, start_background_work)  # runs once the window is on screen
+    when_first_drawn(window, lambda: start_background_work(window))
     if args.report_startup:
         QTimer.singleShot(0, report_startup)
     if args.train:
@@ -236,20 +248,33 @@ def _do_nothing() -> None:
     pass
 
 
-def start_background_work() -> None:
-    """Once the window is on screen: compile the training kernel (in the background) and settle memory."""
+def when_first_drawn(window, work) -> None:
+    """Run ``work`` once the window has drawn its first frame (laying out the plots is its busiest moment)."""
+    from PySide6.QtCore import QTimer
+
+    def first(_seq: int) -> None:
+        window.frame_drawn.disconnect(first)
+        QTimer.singleShot(0, work)
+
+    window.frame_drawn.connect(first)
+
+
+def start_background_work(window=None) -> None:
+    """Once the window has drawn: settle memory, and load or compile the training kernel in the background, the
+    loop the window's network needs first."""
     from model import kernel
 
     settle_after_start()
-    kernel.warm_up_in_background()
+    first = [window.kernel_key] if window is not None else []
+    kernel.warm_up_in_background(first + [key for key in kernel.KEYS if key not in first])
 
 
 def settle_after_start() -> None:
     """Move everything made so far (Qt wrappers, pyqtgraph items, modules) out of the garbage collector's
-    sight: a full collection then looks only at new objects, which keeps its pauses of the event loop short."""
+    sight: a full collection then looks only at new objects, which keeps its pauses of the event loop short.
+    No collection first: it would take ~80 ms of the event loop, for garbage of a few kilobytes."""
     import gc
 
-    gc.collect()
     gc.freeze()
 
 

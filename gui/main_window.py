@@ -7,6 +7,7 @@ worker publishes); a timer pulls the newest Frame about 50 times a second and dr
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 
 import numpy as np
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
 from gui.files import FileActions
+from gui.undo import NetworkState, UndoStack
 from gui.views.arithmetic import format_update
 from gui.views.boundary import BoundaryPlot
 from gui.views.common import configure_pyqtgraph
@@ -37,8 +39,8 @@ from gui.worker import Frame, TrainingController
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_dataset
 from model.network import NetworkSpec, Params
-from model.presets import DATASET_DEFAULTS, PRESETS
-from model.trainer import Trainer
+from model.presets import DATASET_DEFAULTS, PRESETS, matching_preset
+from model.trainer import Trainer, epoch_count
 
 # ~33 frames per second at most; a frame is drawn only when the worker has published a new one. Drawing
 # shares the GIL with training, so a faster rate would slow training more than it would add to the eye.
@@ -76,6 +78,11 @@ class MainWindow(QMainWindow):
         self._dataset_key = ""
         self._preset = ""
         self._initial_theta: np.ndarray | None = None
+        self._initial: Params | None = None  # imported weights the network started from (Reset returns to them)
+        self._kernel_key = (0, 0)
+        self._trainer: Trainer | None = None  # handed to the worker; kept only to give it back on undo
+        self._next_network_id = 0
+        self._undo = UndoStack()
         self._frame: Frame | None = None  # the frame drawn last
         self._structure_for = -1  # network id the plots are laid out for
         self._rate_points: collections.deque = collections.deque()
@@ -99,7 +106,7 @@ class MainWindow(QMainWindow):
         self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._frame_timer.setInterval(FRAME_INTERVAL_MS)
         self._frame_timer.timeout.connect(self.refresh)
-        self.apply_dataset(DEFAULT_DATASET, confirm=False)
+        self.apply_dataset(DEFAULT_DATASET)
         self._frame_timer.start()
         # A fixed minimum instead of one that follows the layout: the minimum never changes after the window
         # exists, so Qt never re-sends size hints (which platforms like "offscreen" warn they cannot take).
@@ -140,16 +147,17 @@ class MainWindow(QMainWindow):
         self.boundary_plot.view.setToolTip("The network's output over the input plane, with fixed colour levels; "
                                            "circles: training points, squares: test points, coloured by target.")
         self.boundary_plot.slice_changed.connect(self._redraw_boundary)
-        self._unpainted: set = set()  # views fed in this frame and not yet painted
-        for view in (self.loss_plot, self.boundary_plot.view):
-            view.painted.connect(self._view_painted)
         self.weights_plot = WeightsPlot()
-        self.weights_plot.painted.connect(self._view_painted)
+        self.controller.turns.watch([self.loss_plot, self.boundary_plot.view, self.weights_plot])
+        self.weights_plot.repick_wanted.connect(self.controller.repick_shown)
+        self._weights_shown = None  # the ShownParams the weights plot is laid out for
         self.weights_plot.setToolTip("Top: each parameter's value after every epoch. Bottom: the change the last "
-                                     "update made to each (Step sample shows one update exactly).")
+                                     "update made to each (Step sample shows one update exactly); in networks of "
+                                     "more than 64 parameters, a histogram of every parameter's change: "
+                                     "right-click to show the units with the largest |w2| now.")
         self.arithmetic = QPlainTextEdit()
         self.arithmetic.setReadOnly(True)
-        self.arithmetic.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.arithmetic.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         mono = QFont("DejaVu Sans Mono")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSize(9)
@@ -272,6 +280,13 @@ class MainWindow(QMainWindow):
             plot_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.undo_action = self._action("Undo", self.undo, QKeySequence.StandardKey.Undo,
+                                        "Bring back the network the last change replaced, as it was")
+        self.redo_action = self._action("Redo", self.redo, QKeySequence.StandardKey.Redo,
+                                        "Return to the network Undo replaced")
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
         train_menu = self.menuBar().addMenu("&Train")
         for action in (self.train_action, self.step_epoch_action, self.step_sample_action, None, self.reset_action,
                        self.reinit_action):
@@ -327,36 +342,58 @@ class MainWindow(QMainWindow):
         panel.speed_changed.connect(self._speed_changed)
 
     # --- choosing what to train -------------------------------------------------------------------
-    def apply_preset(self, name: str, confirm: bool = True) -> bool:
+    def apply_preset(self, name: str) -> bool:
         preset = PRESETS[name]
         return self.new_network(preset.config, preset.dataset, load_dataset(preset.dataset), max_epochs=preset.epochs,
-                                 preset=name, confirm=confirm)
+                                preset=name)
 
-    def apply_dataset(self, key: str, confirm: bool = True) -> bool:
+    def apply_dataset(self, key: str) -> bool:
         config, epochs = DATASET_DEFAULTS[key]
-        return self.new_network(config, key, load_dataset(key), max_epochs=epochs, confirm=confirm)
+        return self.new_network(config, key, load_dataset(key), max_epochs=epochs)
 
     def new_network(self, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None = None,
-                     max_epochs: int | None = None, preset: str = "", confirm: bool = True,
-                     note: str = "") -> bool:
-        """Make a new Trainer and hand it to the worker; False (settings shown unchanged) if the user keeps
-        the trained network or the settings cannot be used."""
-        if confirm and not self._may_discard():
-            self.show_current_settings()
-            return False
+                    max_epochs: int | None = None, preset: str = "", note: str = "") -> bool:
+        """Make a new Trainer and hand it to the worker; False (settings shown unchanged, the message bar saying
+        why) if the settings cannot be used. A trained network it replaces can be brought back with undo()."""
         try:
             trainer = Trainer(config, dataset, initial)
         except SettingError as exc:
-            self.show_error(str(exc))
+            self.show_error(str(exc), topic="settings")
             self.show_current_settings()
             return False
+        replaced = self._current_state()
+        if replaced is not None and replaced.updates > 0:
+            self._undo.replaced(replaced)
+            note = note or (f"A new network replaced the one trained {replaced.epochs:,} epochs: Edit > Undo "
+                            "(Ctrl+Z) brings it back.")
+        self._network_id = self._next_network_id = self._next_network_id + 1
+        state = NetworkState(trainer, self._network_id, config, dataset, key, preset, initial,
+                             trainer.params.theta.copy(),  # read before the hand-over; never touched after
+                             trainer.kernel_key, max_epochs or self.panel.max_epochs.value(), 0, 0)
+        self._adopt(state, note)
+        return True
+
+    def _current_state(self) -> NetworkState | None:
+        """The network in use, as the undo stack keeps it."""
+        if self._trainer is None:
+            return None
+        frame = self._current_frame()
+        config = frame.snapshot.config if frame is not None else self._config
+        epochs, updates = (frame.snapshot.epoch, frame.snapshot.updates) if frame is not None else (0, 0)
+        return NetworkState(self._trainer, self._network_id, config, self._dataset, self._dataset_key, self._preset,
+                            self._initial, self._initial_theta, self._kernel_key, self.panel.max_epochs.value(),
+                            epochs, updates)
+
+    def _adopt(self, state: NetworkState, note: str = "") -> None:
+        """Make ``state``'s network the one in use: the worker trains it from where it is; the widgets show
+        its settings. Training goes on if it was on."""
         was_running = self.controller.running
-        self._network_id += 1
-        self._initial_theta = trainer.params.theta.copy()  # read before the hand-over; never touched after
-        self._config, self._dataset, self._dataset_key, self._preset = config, dataset, key, preset
-        self.controller.set_trainer(trainer, self._network_id)
-        if max_epochs is not None:
-            self.panel.show_limits(max_epochs, self.panel.target())
+        self._trainer, self._network_id = state.trainer, state.network
+        self._config, self._dataset, self._dataset_key, self._preset = (state.config, state.dataset,
+                                                                        state.dataset_key, state.preset)
+        self._initial, self._initial_theta, self._kernel_key = state.initial, state.initial_theta, state.kernel_key
+        self.controller.set_trainer(state.trainer, state.network)
+        self.panel.show_limits(state.max_epochs, self.panel.target())
         self._limits_changed()
         self._speed_changed(self.panel.speed.value())
         self._diverged_shown = False
@@ -364,15 +401,39 @@ class MainWindow(QMainWindow):
         self.panel.set_trainable(True)
         self.panel.set_running(False)
         self.show_current_settings()
-        title = DATASET_LABELS.get(key, dataset.name)
+        title = DATASET_LABELS.get(state.dataset_key, state.dataset.name)
         self.setWindowTitle(f"Perceptron Playground — {title}")
-        if self.message_bar.kind in ("error", "warning") or note:
-            self.message_bar.hide()
+        # Every message spoke of the network replaced, or of settings now superseded.
+        self.message_bar.hide()
+        self.statusBar().clearMessage()
         if note:
             self.message_bar.show_message(note, "info")
+        self._update_undo_actions()
         if was_running:
             self.start_training()
+
+    @Slot()
+    def undo(self) -> bool:
+        """Bring back the network replaced last (the one in use can then be redone)."""
+        state = self._undo.undo(self._current_state())
+        if state is None:
+            return False
+        self._adopt(state, f"Restored the network trained {state.epochs:,} epochs ({state.label()}).")
         return True
+
+    @Slot()
+    def redo(self) -> bool:
+        state = self._undo.redo(self._current_state())
+        if state is None:
+            return False
+        self._adopt(state, f"Restored the network trained {state.epochs:,} epochs ({state.label()}).")
+        return True
+
+    def _update_undo_actions(self) -> None:
+        for action, state, verb in ((self.undo_action, self._undo.next_undo(), "Undo"),
+                                    (self.redo_action, self._undo.next_redo(), "Redo")):
+            action.setEnabled(state is not None)
+            action.setText(f"{verb}: back to the network of {state.label()}" if state else verb)
 
     def show_current_settings(self) -> None:
         """Put the widgets back to the settings of the network in use."""
@@ -380,28 +441,9 @@ class MainWindow(QMainWindow):
             return
         dataset = self._dataset
         label = DATASET_LABELS.get(self._dataset_key, f"CSV: {dataset.name.removeprefix('csv:')}")
-        self.panel.show_dataset(self._dataset_key, label, dataset.description)
+        self.panel.show_dataset(self._dataset_key, label, dataset.description, dataset)
         self.panel.show_config(self._config)
         self.panel.show_preset(self._preset)
-
-    def _may_discard(self) -> bool:
-        """True unless a trained, unsaved network would be lost and the user says to keep it."""
-        frame = self._frame
-        if frame is None or frame.network != self._network_id or frame.snapshot.updates == 0:
-            return True
-        if self.files.is_saved(self._network_id, frame.snapshot.updates):
-            return True
-        return self.confirm_discard(frame.snapshot.epoch, frame.snapshot.updates)
-
-    def confirm_discard(self, epochs: int, updates: int) -> bool:
-        """Ask before a trained network is thrown away (a seam tests replace, as the file dialogs below)."""
-        answer = QMessageBox.question(
-            self, "Discard the trained network?",
-            f"The current network has trained {epochs:,} epochs ({updates:,} updates) and is not exported.\n"
-            "This change starts a new network. Discard the trained one?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Discard
 
     @Slot(str)
     def _preset_chosen(self, name: str) -> None:
@@ -426,17 +468,15 @@ class MainWindow(QMainWindow):
             return
         if config == self._config:
             return
-        preset = PRESETS.get(self._preset)
-        keep_preset = preset is not None and preset.config == config and preset.dataset == self._dataset_key
-        self.new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep_preset else "")
+        self.new_network(config, self._dataset_key, self._dataset, initial=self._initial_if_fits(config),
+                         preset=matching_preset(self._preset, config, self._dataset_key))
 
     @Slot(float)
     def _lr_changed(self, lr: float) -> None:
         """The learning rate applies at the next step, without a new network."""
         self._config = self._config.replace(lr=lr)
         self.controller.set_learning_rate(lr)
-        preset = PRESETS.get(self._preset)
-        if preset is not None and preset.config != self._config:
+        if self._preset and not matching_preset(self._preset, self._config, self._dataset_key):
             self._preset = ""
             self.panel.show_preset("")
 
@@ -476,6 +516,18 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.panel.set_running(False)
 
+    @contextlib.contextmanager
+    def paused(self):
+        """Training pauses while a dialog asks something, and goes on after it."""
+        was_running = self.controller.running
+        if was_running:
+            self.pause_training()
+        try:
+            yield
+        finally:
+            if was_running and not self.controller.running:
+                self.start_training()
+
     @Slot()
     def step_epoch(self) -> None:
         if not self._may_step():
@@ -499,17 +551,20 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def reset(self) -> None:
-        """The same settings and seed: the same initial weights again."""
-        self.new_network(self._config, self._dataset_key, self._dataset, preset=self._preset, confirm=False)
+        """The same settings and initial weights again: the seed's, or the imported ones."""
+        self.new_network(self._config, self._dataset_key, self._dataset, initial=self._initial, preset=self._preset)
 
     @Slot()
     def reinitialise(self) -> None:
         """The next seed: new initial weights."""
         config = self._config.replace(seed=(self._config.seed + 1) % 2**31)
-        preset = PRESETS.get(self._preset)
-        keep = preset is not None and preset.config == config
-        self.new_network(config, self._dataset_key, self._dataset, preset=self._preset if keep else "",
-                          confirm=False)
+        self.new_network(config, self._dataset_key, self._dataset, preset=matching_preset(self._preset, config,
+                                                                                          self._dataset_key))
+
+    def _initial_if_fits(self, config: TrainConfig) -> Params | None:
+        """Imported weights still apply to a new network with the same shape (an activation or a mode changed)."""
+        initial = self._initial
+        return initial if initial is not None and initial.n_hidden == config.hidden else None
 
     @Slot(str)
     def _on_run_stopped(self, reason: str) -> None:
@@ -541,6 +596,11 @@ class MainWindow(QMainWindow):
     def network_id(self) -> int:
         """The number of the network in use; it changes whenever a new network replaces it."""
         return self._network_id
+
+    @property
+    def kernel_key(self) -> tuple[int, int]:
+        """The compiled loop the network in use trains on (model/kernel.py KEYS), if the rule picks one."""
+        return self._kernel_key
 
     @property
     def dataset(self) -> Dataset | None:
@@ -579,18 +639,19 @@ class MainWindow(QMainWindow):
                                                                   and frame.seq == self._frame.seq):
             self._update_rate(None)
             return False
-        # The NumPy path trains holding the GIL, and taking turns is faster for both than contending call by
-        # call: the worker waits (at its next short call) until the views fed now have painted. The compiled
-        # loop releases the GIL, so then both run at once.
-        hold = frame.running and not frame.compiled and self.isVisible() and not self.isMinimized()
+        turns = self.controller.turns
+        # The frame may be older than the run (the one published with the network): ask the controller.
+        hold = self.controller.running and not frame.compiled and self.isVisible() and not self.isMinimized()
         if hold:
-            self.controller.hold_worker()
-            QTimer.singleShot(2 * FRAME_INTERVAL_MS, self.controller.release_worker)  # if a view never paints
+            turns.hold()
         if self._structure_for != frame.network:
             self._lay_out_plots(frame)
-        self._draw(frame)
-        if not hold:
-            self._unpainted = set()
+        elif frame.shown is not self._weights_shown:  # the worker re-picked the units
+            self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
+            self._weights_shown = frame.shown
+        fed = self._draw(frame)
+        if hold:
+            turns.until_painted(fed)
         self._frame = frame
         self.frames_drawn += 1
         self.frame_drawn.emit(frame.seq)
@@ -601,15 +662,17 @@ class MainWindow(QMainWindow):
         config = snapshot.config
         self.boundary_plot.set_network(frame.dataset, NetworkSpec.from_config(config), config.hidden)
         self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
+        self._weights_shown = frame.shown
         self.loss_plot.clear_data()
         self._structure_for = frame.network
 
-    def _draw(self, frame: Frame) -> None:
+    def _draw(self, frame: Frame) -> list[QWidget]:
+        """Feed every view the frame; return the views that will repaint."""
         snapshot = frame.snapshot
         self.loss_plot.show_history(snapshot.history, running=frame.running)
         self.boundary_plot.show_network(snapshot.theta, final=not frame.running)
-        weights_fed = self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running)
-        self._unpainted = {self.loss_plot, self.boundary_plot.view} | ({self.weights_plot} if weights_fed else set())
+        weights_fed = self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
+                                                      histogram=frame.change)
         if frame.explanation is not None or snapshot.updates == 0:
             self.arithmetic.setPlainText(format_update(snapshot, frame.explanation, frame.dataset, frame.names,
                                                        frame.shown.index))
@@ -620,6 +683,7 @@ class MainWindow(QMainWindow):
         self._update_status(frame)
         if snapshot.diverged:
             self._show_divergence(frame)
+        return [self.loss_plot, self.boundary_plot.view] + ([self.weights_plot] if weights_fed else [])
 
     @Slot()
     def _redraw_boundary(self) -> None:
@@ -648,8 +712,7 @@ class MainWindow(QMainWindow):
         labels = self.status_labels
         running = self.controller.running
         labels["state"].setText("training" if running else ("diverged" if s.diverged else "paused"))
-        partial = f" (+{s.position}/{s.updates_per_epoch})" if s.position else ""
-        labels["epoch"].setText(f"epoch {s.epoch:,}{partial}")
+        labels["epoch"].setText(f"epoch {epoch_count(s.epoch, s.position, s.updates_per_epoch)}")
         labels["updates"].setText(f"updates {s.updates:,}")
         last = s.last_epoch or {}
         classification = frame.dataset.task == "classification"
@@ -667,12 +730,18 @@ class MainWindow(QMainWindow):
         self.loading_label.setVisible(bool(name))
         self.loading_bar.setVisible(bool(name))
 
+    def clear_error(self, topic: str) -> None:
+        """``topic``'s error is no longer true (a later export succeeded, say): hide it."""
+        self.message_bar.clear(topic)
+
     def show_status(self, message: str, milliseconds: int = 8000) -> None:
         """A passing note in the status bar."""
         self.statusBar().showMessage(message, milliseconds)
 
-    def show_error(self, message: str) -> None:
-        self.message_bar.show_message(message, "error")
+    def show_error(self, message: str, topic: str = "") -> None:
+        """An error in the message bar (and the status line). ``topic`` names what it speaks of, so that a later
+        success on the same topic takes it away (clear_error)."""
+        self.message_bar.show_message(message, "error", topic)
         self.statusBar().showMessage(message.split("\n")[0], 10000)
 
     @Slot()
@@ -688,14 +757,6 @@ class MainWindow(QMainWindow):
                           "<b>Perceptron Playground</b><p>Watch a small neural network learn: a from-scratch NumPy "
                           "two-layer perceptron trained in a worker thread, drawn live with pyqtgraph.</p>")
 
-    @Slot()
-    def _view_painted(self) -> None:
-        view = self.sender()
-        if view in self._unpainted:
-            self._unpainted.discard(view)
-            if not self._unpainted:
-                self.controller.release_worker()
-
     # --- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.isVisible():
@@ -707,6 +768,7 @@ class MainWindow(QMainWindow):
         """Stop drawing, stop the worker and join its thread. Safe to call more than once."""
         self._frame_timer.stop()
         self.controller.shutdown()
+        self.boundary_plot.shutdown()
 
 
 def fit_to_screen(available: QSize, wanted: QSize = DEFAULT_SIZE) -> QSize:

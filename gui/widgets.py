@@ -46,14 +46,20 @@ class MessageBar(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
+        self.topic = ""  # what the message speaks of ("export", "settings", ...): see clear()
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error") -> None:
-        self.kind = kind
+    def show_message(self, text: str, kind: str = "error", topic: str = "") -> None:
+        self.kind, self.topic = kind, topic
         self.setStyleSheet(f"MessageBar {{ {self.STYLES[kind]} border-radius: 4px; }} "
                            f"QLabel {{ border: none; background: transparent; }}")
         self.label.setText(text)
         self.show()
+
+    def clear(self, topic: str) -> None:
+        """Hide the message if it is about ``topic``."""
+        if self.isVisible() and self.topic == topic:
+            self.hide()
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""

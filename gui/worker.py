@@ -9,6 +9,7 @@
                                                               publish a Frame (one attribute swap)
                                                               re-arm the timer, or emit run_stopped
     frame timer (~33 Hz)        <--pull---      TrainingWorker.latest_frame()
+    PaintTurns.hold()           --event-->      should_stop() waits while the GUI draws (NumPy path)
     TrainingController.pause()  --flag-->       should_stop() sees the interrupt count change
 
 Because the worker's loop is sliced and re-armed through its own event loop, commands queued by the GUI
@@ -26,50 +27,26 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from gui.views.shown_params import (  # noqa: F401 (MAX_SHOWN_PARAMS re-exported)
+    MAX_BARS,
+    MAX_SHOWN_PARAMS,
+    ChangeHistogram,
+    ShownParams,
+    change_histogram,
+    choose_shown_params,
+)
 from model.datasets import Dataset
-from model.network import Layout
 from model.trainer import Snapshot, Trainer
 
 SLICE_SECONDS = 0.02  # longest a slice trains before publishing and looking at its queue
-MAX_SHOWN_PARAMS = 64  # weight curves and bars plotted at most (a 2-1024-1 network has 4097 parameters)
 LIMITED_POLL_MS = 40  # a speed-limited run looks at its schedule (and a new speed) at least this often
 SHUTDOWN_WAIT_MS = 5000
 GUI_YIELD_SECONDS = 0.05  # longest the worker waits for the GUI thread to go idle before its next call
+PAINT_FALLBACK_MS = 60  # the worker goes on after this even if a view fed a frame never paints (hidden)
+LOADING_POLL_MS = 10  # how often a run waiting for its compiled loop to load looks again
 SWITCH_INTERVAL = 0.001  # seconds a thread waiting for the GIL waits before asking for it (Python's default: 5 ms)
-
-
-@dataclass(frozen=True)
-class ShownParams:
-    """Which parameters the weight plots show: indices into theta, their names and a title saying so."""
-
-    index: np.ndarray
-    names: tuple[str, ...]
-    caption: str
-
-
-def choose_shown_params(names: list[str], n_inputs: int, n_hidden: int, bias: bool,
-                        limit: int = MAX_SHOWN_PARAMS) -> ShownParams:
-    """All parameters if they fit; otherwise every parameter of the first hidden units, and b2.
-
-    Whole hidden units (incoming weights, bias, outgoing weight) say more than the first ``limit``
-    entries of theta, which would all be weights from input 1. Disabled biases (always 0) are left out.
-    """
-    layout, h = Layout(n_inputs, n_hidden), n_hidden
-    keep = np.ones(len(names), dtype=bool) if bias else ~layout.bias_mask()
-    per_unit = n_inputs + (2 if bias else 1)
-    units = h if keep.sum() <= limit else max(1, (limit - 1) // per_unit)
-    unit_of = layout.hidden_unit()
-    selected = keep & ((unit_of < units) | (unit_of == -1))
-    index = np.flatnonzero(selected)
-    total = len(names)
-    if units == h:
-        caption = f"all {len(index)} parameters" + ("" if bias else " (biases off)")
-    else:
-        caption = f"hidden units 1-{units} of {h}: {len(index)} of {total} parameters"
-    return ShownParams(index, tuple(names[i] for i in index), caption)
 
 
 @dataclass(frozen=True)
@@ -86,6 +63,7 @@ class Frame:
     running: bool
     compiled: bool  # the compiled per-sample kernel was in use
     time: float  # time.perf_counter() when published
+    change: ChangeHistogram | None = None  # the last update's change over all parameters, when too many for bars
 
 
 @dataclass
@@ -96,13 +74,74 @@ class _RunState:
     start_epoch: int = 0
 
 
+class PaintTurns(QObject):
+    """Turns at the GIL between the training worker and the GUI thread's drawing: the one place that decides
+    when the worker waits for the window.
+
+    The NumPy path trains in Python, holding the GIL, and the GUI thread gives the GIL up and takes it back on
+    most Qt calls; against a busy worker each take waits out Python's switch interval, so drawing one frame
+    took seconds. So while the GUI draws a frame (hold() ... until_painted(views)) the worker, at its next
+    checkpoint (between updates: worker_checkpoint()), waits without the GIL until every view fed has painted,
+    or at most GUI_YIELD_SECONDS per checkpoint, or PAINT_FALLBACK_MS in all (a hidden view never paints).
+    The compiled loop releases the GIL, so frames drawn while it runs need no turns. Lives on the GUI thread;
+    worker_checkpoint() alone is called from the worker thread."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
+        self._unpainted: set = set()
+        self._fallback = QTimer(self)
+        self._fallback.setSingleShot(True)
+        self._fallback.setInterval(PAINT_FALLBACK_MS)
+        self._fallback.timeout.connect(self.release)
+
+    def watch(self, views) -> None:
+        """Views with a ``painted`` signal, emitted at the end of their paintEvent."""
+        for view in views:
+            view.painted.connect(self._view_painted)
+
+    def hold(self) -> None:
+        """The GUI starts drawing: the worker waits at its next checkpoint."""
+        self._gui_idle.clear()
+        self._fallback.start()
+
+    def until_painted(self, views) -> None:
+        """The frame is fed to ``views``: the worker goes on once they have all painted."""
+        self._unpainted = set(views)
+        if not self._unpainted:
+            self.release()
+
+    @Slot()
+    def release(self) -> None:
+        self._unpainted = set()
+        self._fallback.stop()
+        self._gui_idle.set()
+
+    def holding(self) -> bool:
+        return not self._gui_idle.is_set()
+
+    def worker_checkpoint(self) -> None:
+        """Called by the worker between updates: wait (without the GIL) while the GUI draws."""
+        self._gui_idle.wait(GUI_YIELD_SECONDS)
+
+    @Slot()
+    def _view_painted(self) -> None:
+        view = self.sender()
+        if view in self._unpainted:
+            self._unpainted.discard(view)
+            if not self._unpainted:
+                self.release()
+
+
 class TrainingWorker(QObject):
     """Owns the Trainer. Lives in a QThread; every slot runs there. Parentless, as moveToThread requires."""
 
     run_stopped = Signal(int, str)  # run token, reason: "max_epochs", "target", "diverged", "stop"
 
-    def __init__(self):
+    def __init__(self, turns: PaintTurns):
         super().__init__()
+        self._turns = turns
         self._trainer: Trainer | None = None
         self._shown: ShownParams | None = None
         self._run: _RunState | None = None
@@ -115,11 +154,6 @@ class TrainingWorker(QObject):
         self.max_epochs = 1000
         self.target_loss: float | None = None
         self.epochs_per_second = 0.0  # 0: as fast as possible
-        # Cleared while the GUI thread draws a frame. Both threads need the GIL, and the GUI thread gives it
-        # up and takes it back on most Qt calls while it paints: against a busy worker, drawing took 2-3 times
-        # as long. So the worker waits (without the GIL) for the frame to be drawn before its next short call.
-        self.gui_idle = threading.Event()
-        self.gui_idle.set()
         self._timer = QTimer(self)  # a child, so it moves to the worker's thread with it
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._run_slice)
@@ -139,9 +173,20 @@ class TrainingWorker(QObject):
     def set_trainer(self, trainer: Trainer, network: int) -> None:
         self._end_run("stop")
         self._trainer, self._network = trainer, network
-        d, h = trainer.params.n_inputs, trainer.params.n_hidden
-        self._shown = choose_shown_params(trainer.names, d, h, trainer.config.bias)
+        self._shown = self._choose_shown(trainer)
         self._publish(explain=True)
+
+    @staticmethod
+    def _choose_shown(trainer: Trainer) -> ShownParams:
+        return choose_shown_params(trainer.names, trainer.params.n_inputs, trainer.params.n_hidden,
+                                   trainer.config.bias, theta=trainer.params.theta, epoch=trainer.epoch)
+
+    @Slot()
+    def repick_shown(self) -> None:
+        """Show the hidden units with the largest |w2| now (the weights plot's context menu)."""
+        if self._trainer is not None:
+            self._shown = self._choose_shown(self._trainer)
+            self._publish(explain=self._run is None)
 
     @Slot(int)
     def start_run(self, token: int) -> None:
@@ -196,6 +241,9 @@ class TrainingWorker(QObject):
         if remaining <= 0:
             self._end_run("max_epochs")
             return
+        if trainer.compiled_loading():  # its compiled loop is loading (a second at most): wait for it
+            self._timer.start(LOADING_POLL_MS)
+            return
         due = self._epochs_due(run, trainer, remaining)
         if due == 0:  # speed-limited and ahead of schedule
             self._publish(explain=False)
@@ -216,9 +264,9 @@ class TrainingWorker(QObject):
         self._timer.start(0 if not run.rate else self._ms_until_next_epoch(run, trainer))
 
     def _should_stop(self, run: _RunState) -> bool:
-        """Between the trainer's chunks: first let the GUI thread finish painting if it asked (hold_worker),
-        then stop if the GUI has interrupted the run."""
-        self.gui_idle.wait(GUI_YIELD_SECONDS)
+        """Between the trainer's updates: first let the GUI thread finish drawing (PaintTurns), then stop if
+        the GUI has interrupted the run."""
+        self._turns.worker_checkpoint()
         return self.interrupts != run.token
 
     def _epochs_due(self, run: _RunState, trainer: Trainer, remaining: int) -> int:
@@ -252,9 +300,11 @@ class TrainingWorker(QObject):
             return
         snapshot = trainer.snapshot(self._shown.index)
         explanation = trainer.explain_last_update() if explain and snapshot.updates else None
+        record = snapshot.last_update  # the distribution of its change, for networks too big for bars
+        change = change_histogram(record.delta) if record is not None and len(snapshot.theta) > MAX_BARS else None
         self._latest = Frame(next(self._seq), self._network, snapshot, trainer.dataset, tuple(trainer.names),
                              self._shown, explanation, self._run is not None, trainer.on_compiled_path,
-                             time.perf_counter())
+                             time.perf_counter(), change)
         self._taken = False
 
 
@@ -269,6 +319,7 @@ class TrainingController(QObject):
     _send_step_epoch = Signal()
     _send_learning_rate = Signal(float)
     _send_stop = Signal()
+    _send_repick = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -276,7 +327,8 @@ class TrainingController(QObject):
         self._token = -1
         self._thread = QThread()
         self._thread.setObjectName("training")
-        self._worker = TrainingWorker()
+        self.turns = PaintTurns(self)
+        self._worker = TrainingWorker(self.turns)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)
         self._send_trainer.connect(self._worker.set_trainer)
@@ -285,6 +337,7 @@ class TrainingController(QObject):
         self._send_step_epoch.connect(self._worker.step_epoch)
         self._send_learning_rate.connect(self._worker.set_learning_rate)
         self._send_stop.connect(self._worker.stop)
+        self._send_repick.connect(self._worker.repick_shown)
         self._worker.run_stopped.connect(self._on_worker_run_stopped)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._thread.start()
@@ -318,6 +371,10 @@ class TrainingController(QObject):
     def set_learning_rate(self, lr: float) -> None:
         self._send_learning_rate.emit(float(lr))
 
+    @Slot()
+    def repick_shown(self) -> None:
+        self._send_repick.emit()
+
     def set_limits(self, max_epochs: int, target_loss: float | None) -> None:
         self._worker.max_epochs = int(max_epochs)
         self._worker.target_loss = target_loss
@@ -337,7 +394,7 @@ class TrainingController(QObject):
         if not self._alive:
             return True
         self._alive = False
-        self._worker.gui_idle.set()
+        self.turns.release()
         self._stop_run()
         self._send_stop.emit()
         self._thread.quit()
@@ -347,16 +404,6 @@ class TrainingController(QObject):
     def _stop_run(self) -> None:
         self._worker.interrupt()
         self.running = False
-
-    @Slot()
-    def hold_worker(self) -> None:
-        """Make the worker wait before its next training call (at most GUI_YIELD_SECONDS) while the GUI
-        draws; release_worker() lets it go on. The run itself is not interrupted."""
-        self._worker.gui_idle.clear()
-
-    @Slot()
-    def release_worker(self) -> None:
-        self._worker.gui_idle.set()
 
     @Slot(int, str)
     def _on_worker_run_stopped(self, token: int, reason: str) -> None:

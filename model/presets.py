@@ -90,3 +90,10 @@ def get_preset(name: str) -> Preset:
     if name not in PRESETS:
         raise SettingError("preset", name, f"must be one of {', '.join(sorted(PRESETS))}")
     return PRESETS[name]
+
+
+def matching_preset(name: str, config: TrainConfig, dataset_key: str) -> str:
+    """``name`` if that preset's settings and dataset are still exactly these, else "": the one test of
+    whether the settings in use are still a preset's."""
+    preset = PRESETS.get(name)
+    return name if preset is not None and preset.config == config and preset.dataset == dataset_key else ""

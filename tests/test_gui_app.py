@@ -77,3 +77,13 @@ def test_the_window_benchmark_runs_quickly():
                  "start-up: process start to first shown window", "resident memory"):
         assert line in run.stdout
     assert run.stdout.count("PASS") + run.stdout.count("FAIL") == 8
+
+
+def test_the_window_leaves_a_core_to_the_gui_thread_one_blas_thread():
+    # OpenBLAS starts one thread per core when NumPy is imported; the window's process asks for one.
+    code = ("import os; from gui.app import one_blas_thread; one_blas_thread(); import numpy; "
+            "print(len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    threads = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=60)
+    assert threads.stdout.split() == ["1"], threads.stderr

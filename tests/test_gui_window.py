@@ -9,9 +9,10 @@ from PySide6.QtTest import QTest
 
 from gui.main_window import significant
 from gui.worker import MAX_SHOWN_PARAMS
+from model.config import TrainConfig
 from model.datasets import load_csv
 from model.network import NetworkSpec, Params, predict
-from model.weights_io import load_weights
+from model.weights_io import load_weights, save_weights
 
 TIMEOUT = 10_000
 
@@ -26,10 +27,10 @@ def frame_where(qtbot, window, condition, timeout=TIMEOUT):
     return window.drawn_frame()
 
 
-def open_csv(qtbot, window, path, confirm=True) -> bool:
+def open_csv(qtbot, window, path) -> bool:
     """Open a CSV file as the window does (read in the background) and wait: whether its network is in use."""
     with qtbot.waitSignal(window.files.csv_finished, timeout=TIMEOUT) as finished:
-        assert window.files.open_csv(path, confirm=confirm)
+        assert window.files.open_csv(path)
     return finished.args[0]
 
 
@@ -61,8 +62,9 @@ def test_the_window_opens_on_xor_with_every_control(window):
 
 
 def test_heatmap_equals_the_models_predictions_on_the_grid(qtbot, window):
-    window.apply_preset("notebook_001", confirm=False)
+    window.apply_preset("notebook_001")
     frame = train_epochs(qtbot, window, 200)
+    assert window.boundary_plot.wait_for_surface()
     image = window.boundary_plot.values()
     expected = expected_surface(window, frame)
     side = image.shape[0]
@@ -74,7 +76,7 @@ def test_heatmap_equals_the_models_predictions_on_the_grid(qtbot, window):
 
 
 def test_weight_curves_hold_the_recorded_history(qtbot, window):
-    window.apply_preset("notebook_002", confirm=False)
+    window.apply_preset("notebook_002")
     frame = train_epochs(qtbot, window, 150)
     history = frame.snapshot.history
     curves = window.weights_plot.curves
@@ -91,7 +93,7 @@ def test_weight_curves_hold_the_recorded_history(qtbot, window):
 
 
 def test_step_sample_changes_exactly_one_updates_worth(qtbot, window):
-    window.apply_preset("notebook_001", confirm=False)
+    window.apply_preset("notebook_001")
     window.panel.step_epoch_button.click()
     before = frame_where(qtbot, window, lambda f: f.snapshot.updates == 4)
     window.panel.step_sample_button.click()
@@ -106,11 +108,11 @@ def test_step_sample_changes_exactly_one_updates_worth(qtbot, window):
     x, y = window.weights_plot.curves[0].getData()
     assert x[-1] == pytest.approx(1.25) and y[-1] == after.snapshot.theta[after.shown.index[0]]
     text = window.arithmetic.toPlainText()
-    assert "Update 5 (epoch 2)" in text and "Forward pass" in text and "Backward pass" in text
+    assert "Update 5 — epoch 1 (+1/4)" in text and "Forward pass" in text and "Backward pass" in text
 
 
 def test_keyboard_shortcuts_step_train_and_reset(qtbot, window):
-    window.apply_preset("notebook_001", confirm=False)
+    window.apply_preset("notebook_001")
     QTest.keyClick(window, Qt.Key.Key_Right)
     frame_where(qtbot, window, lambda f: f.snapshot.updates == 4)
     QTest.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
@@ -127,7 +129,7 @@ def test_keyboard_shortcuts_step_train_and_reset(qtbot, window):
 
 
 def test_reset_gives_the_same_initial_weights_and_reinitialise_new_ones(qtbot, window):
-    window.apply_preset("notebook_001", confirm=False)
+    window.apply_preset("notebook_001")
     first = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0).snapshot.theta
     train_epochs(qtbot, window, 20)
     window.panel.reset_button.click()
@@ -141,14 +143,14 @@ def test_reset_gives_the_same_initial_weights_and_reinitialise_new_ones(qtbot, w
 
 @pytest.mark.parametrize("suffix", [".npz", ".json"])
 def test_export_writes_weights_that_import_back_equal(qtbot, window, tmp_path, suffix):
-    window.apply_preset("notebook_003", confirm=False)
+    window.apply_preset("notebook_003")
     frame = train_epochs(qtbot, window, 30)
     path = tmp_path / f"weights{suffix}"
     assert window.files.export_weights(path)
     saved = load_weights(path)
     np.testing.assert_array_equal(saved.params.theta, frame.snapshot.theta)
     assert saved.config == frame.snapshot.config and saved.epochs == 30 and saved.dataset == "product"
-    window.apply_dataset("xor", confirm=True)  # exported: no question asked
+    window.apply_dataset("xor")
     assert window.files.import_weights(path)
     imported = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0 and f.dataset.name == "product")
     np.testing.assert_array_equal(imported.snapshot.theta, frame.snapshot.theta)
@@ -169,7 +171,7 @@ def test_ctrl_e_and_ctrl_o_go_through_the_file_dialogs(qtbot, window, tmp_path, 
 
 
 def test_loss_history_and_plots_export(qtbot, window, tmp_path):
-    window.apply_preset("notebook_002", confirm=False)
+    window.apply_preset("notebook_002")
     frame = train_epochs(qtbot, window, 40)
     csv_path = tmp_path / "history.csv"
     assert window.files.export_history(csv_path)
@@ -189,7 +191,7 @@ def test_loss_history_and_plots_export(qtbot, window, tmp_path):
 
 
 def test_learning_rate_applies_at_the_next_step_without_a_reset(qtbot, window):
-    window.apply_preset("notebook_001", confirm=False)
+    window.apply_preset("notebook_001")
     frame = train_epochs(qtbot, window, 10)
     network = window.network_id
     window.panel.lr.field.setValue(0.02)
@@ -208,22 +210,67 @@ def test_the_slider_sets_the_learning_rate_on_a_log_scale(window):
     assert window.config.lr == pytest.approx(1e-3)
 
 
-def test_a_setting_that_needs_a_new_network_asks_before_discarding_training(qtbot, window, monkeypatch):
-    asked = []
-    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: asked.append(epochs) or False)
-    train_epochs(qtbot, window, 25)
-    network = window.network_id
-    window.panel.hidden.setValue(7)
-    assert asked == [25]
-    assert window.network_id == network and window.panel.hidden.value() == 4  # kept, widget put back
-    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: True)
-    window.panel.hidden.setValue(7)
+def test_replacing_a_trained_network_can_be_undone_and_redone(qtbot, window):
+    first = train_epochs(qtbot, window, 25)
+    trained = window.network_id
+    window.panel.hidden.setValue(7)  # a new network; the trained one is kept
+    assert "Ctrl+Z" in window.message_bar.text()
     frame = frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 7)
     assert frame.snapshot.updates == 0 and len(frame.names) == 2 * 7 + 7 + 7 + 1
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    back = frame_where(qtbot, window, lambda f: f.network == trained)
+    assert back.snapshot.epoch == 25 and window.panel.hidden.value() == 4
+    np.testing.assert_array_equal(back.snapshot.theta, first.snapshot.theta)
+    np.testing.assert_array_equal(back.snapshot.history["train_loss"], first.snapshot.history["train_loss"])
+    train_epochs(qtbot, window, 30)  # it trains on from where it was
+    window.redo_action.trigger()
+    assert frame_where(qtbot, window, lambda f: f.snapshot.config.hidden == 7).snapshot.updates == 0
 
 
-def test_changing_settings_while_training_is_safe(qtbot, window, monkeypatch):
-    monkeypatch.setattr(window, "confirm_discard", lambda epochs, updates: True)
+@pytest.mark.parametrize("action", ["reset", "reinitialise", "preset", "dataset"])
+def test_reset_reinitialise_and_switching_presets_are_undoable(qtbot, window, action):
+    window.apply_preset("notebook_001")
+    trained = train_epochs(qtbot, window, 20)
+    replace = {"reset": window.reset, "reinitialise": window.reinitialise,
+               "preset": lambda: window.apply_preset("notebook_002"),
+               "dataset": lambda: window.apply_dataset("product")}
+    replace[action]()
+    frame_where(qtbot, window, lambda f: f.snapshot.updates == 0)
+    assert window.undo()
+    back = frame_where(qtbot, window, lambda f: f.snapshot.epoch == 20)
+    np.testing.assert_array_equal(back.snapshot.theta, trained.snapshot.theta)
+    assert window.panel.preset.currentData() == "notebook_001" and window.panel.max_epochs.value() == 20
+    assert not window.undo()  # one network replaced, one brought back
+
+
+def test_reset_after_an_import_returns_to_the_imported_weights(qtbot, window, tmp_path):
+    theta = np.linspace(-1, 1, 17)
+    path = save_weights(tmp_path / "w.json", Params(2, 4, theta), TrainConfig(hidden=4), dataset="xor")
+    assert window.files.import_weights(path)
+    train_epochs(qtbot, window, 10)
+    window.reset()
+    frame = frame_where(qtbot, window, lambda f: f.snapshot.updates == 0)
+    np.testing.assert_array_equal(frame.snapshot.theta, theta)
+
+
+def test_messages_go_when_what_they_say_is_no_longer_true(qtbot, window, tmp_path):
+    train_epochs(qtbot, window, 5)
+    assert window.statusBar().currentMessage().startswith("Done: reached the maximum")
+    window.apply_preset("notebook_003")
+    assert window.statusBar().currentMessage() == ""  # the new network has not reached anything
+    frame_where(qtbot, window, lambda f: f.dataset.name == "product")
+    assert not window.files.export_weights(tmp_path / "missing" / "w.npz")
+    assert "Could not export" in window.message_bar.text()
+    assert window.files.export_weights(tmp_path / "w.npz")
+    assert window.message_bar.text() == ""  # the export works now
+    assert window.files.import_weights(tmp_path / "w.npz")
+    assert "Imported w.npz" in window.message_bar.text()
+    window.panel.hidden.setValue(3)  # another network: the banner spoke of the imported one
+    assert "Imported" not in window.message_bar.text()
+
+
+def test_changing_settings_while_training_is_safe(qtbot, window):
     window.panel.max_epochs.setValue(10_000_000)
     window.start_training()
     for hidden in (3, 9, 5):
@@ -239,7 +286,7 @@ def test_changing_settings_while_training_is_safe(qtbot, window, monkeypatch):
 
 
 def test_an_invalid_combination_shows_its_message_not_a_traceback(qtbot, window):
-    window.apply_dataset("product", confirm=False)
+    window.apply_dataset("product")
     network = window.network_id
     window.panel.loss.setCurrentIndex(window.panel.loss.findData("bce"))  # the product's targets are not 0..1
     assert "needs targets between 0 and 1" in window.message_bar.text()
@@ -248,7 +295,7 @@ def test_an_invalid_combination_shows_its_message_not_a_traceback(qtbot, window)
 
 
 def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window, tmp_path):
-    window.apply_preset("notebook_000", confirm=False)
+    window.apply_preset("notebook_000")
     window.panel.lr.field.setValue(10.0)
     window.panel.max_epochs.setValue(100_000)
     with qtbot.waitSignal(window.controller.run_stopped, timeout=TIMEOUT) as stopped:
@@ -266,13 +313,15 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window
 
 
 def test_and_or_shows_the_x1_x2_plane_with_a_slider_for_x3(qtbot, window):
-    window.apply_preset("notebook_002", confirm=False)
+    window.apply_preset("notebook_002")
     frame = train_epochs(qtbot, window, 50)
     plot = window.boundary_plot
     assert len(plot.sliders) == 1 and plot.slice_box.isVisibleTo(window)
     assert plot.slice_values() == [1.0]
+    assert plot.wait_for_surface()
     np.testing.assert_allclose(plot.values().ravel(), expected_surface(window, frame).ravel(), rtol=1e-6)
     plot.set_slice_value(0, 0.0)
+    assert plot.wait_for_surface()
     assert (plot.grid_inputs()[:, 2] == 0.0).all()
     np.testing.assert_allclose(plot.values().ravel(), expected_surface(window, frame).ravel(), rtol=1e-6)
     # train and test points are both drawn; the test rows (x3 = 0) are the solid ones now
@@ -283,14 +332,15 @@ def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp
     two = tmp_path / "two.csv"
     two.write_text("a,b,label\n" + "".join(f"{x},{y},{int(x * y > 0)}\n" for x, y in
                                            np.random.RandomState(0).randn(40, 2).round(3)))
-    assert open_csv(qtbot, window, two, confirm=False)
+    assert open_csv(qtbot, window, two)
     frame = train_epochs(qtbot, window, 20)
     assert frame.dataset.feature_names == ("a", "b") and frame.dataset.task == "classification"
     assert window.panel.dataset.currentText() == "CSV: two.csv"
     one = tmp_path / "one.csv"
     one.write_text("x,y\n" + "".join(f"{x},{2 * x + 1}\n" for x in np.linspace(-1, 1, 21)))
-    assert open_csv(qtbot, window, one, confirm=False)
+    assert open_csv(qtbot, window, one)
     frame = train_epochs(qtbot, window, 30)
+    assert window.boundary_plot.wait_for_surface()
     _curve_x, curve_y = window.boundary_plot.output_curve.getData()
     np.testing.assert_allclose(curve_y, expected_surface(window, frame)[:, 0])
     assert window.boundary_plot.image.isVisible() is False
@@ -304,7 +354,7 @@ def test_a_csv_file_trains_and_a_one_input_file_shows_a_curve(qtbot, window, tmp
 def test_weights_of_a_standardised_csv_carry_the_scaling(qtbot, window, tmp_path):
     data = tmp_path / "scaled.csv"
     data.write_text("a,b,y\n" + "".join(f"{x},{10 * x + 3},{x / 5}\n" for x in np.linspace(0, 5, 11)))
-    assert open_csv(qtbot, window, data, confirm=False)
+    assert open_csv(qtbot, window, data)
     window.panel.standardize.setChecked(True)  # reloads the file, standardised
     frame = frame_where(qtbot, window, lambda f: f.dataset.input_mean is not None)
     np.testing.assert_allclose(frame.dataset.X.mean(axis=0), 0, atol=1e-12)
@@ -324,12 +374,13 @@ def test_1024_hidden_units_plot_a_limited_choice_of_weights(qtbot, window):
     assert frame.snapshot.history["params"].shape[1] == len(frame.shown.index)
     window.panel.step_epoch_button.click()
     frame = frame_where(qtbot, window, lambda f: f.snapshot.epoch == 1)
+    assert window.boundary_plot.wait_for_surface()
     np.testing.assert_allclose(window.boundary_plot.values().ravel(), expected_surface(window, frame).ravel(),
                                rtol=1e-5)
 
 
 def test_training_stops_at_max_epochs_and_at_the_target_loss(qtbot, window):
-    window.apply_dataset("xor", confirm=False)
+    window.apply_dataset("xor")
     window.panel.target_loss.setValue(0.3)
     window.panel.max_epochs.setValue(100_000)
     with qtbot.waitSignal(window.controller.run_stopped, timeout=30_000) as stopped:
@@ -373,7 +424,7 @@ def test_closing_during_training_stops_and_joins_the_worker(qtbot, window):
 
 
 def test_status_line_shows_epoch_updates_loss_metric_and_speed(qtbot, window):
-    window.apply_preset("notebook_003", confirm=False)
+    window.apply_preset("notebook_003")
     window.panel.max_epochs.setValue(1_000_000)
     window.start_training()
     frame_where(qtbot, window, lambda f: f.snapshot.epoch > 20)
@@ -387,7 +438,7 @@ def test_status_line_shows_epoch_updates_loss_metric_and_speed(qtbot, window):
 
 
 def test_a_diverged_regression_shows_its_huge_metrics_in_significant_digits(qtbot, window):
-    window.apply_dataset("product", confirm=False)
+    window.apply_dataset("product")
     window.panel.lr.field.setValue(10.0)  # diverges within a few epochs
     window.panel.max_epochs.setValue(1000)
     with qtbot.waitSignal(window.controller.run_stopped, timeout=TIMEOUT) as stopped:

@@ -17,7 +17,7 @@ TIMEOUT = 10_000
 
 def _trained_session(qtbot, window, tmp_path):
     """XOR trained 40 epochs and exported (so no question is asked before a new network): its drawn frame."""
-    window.apply_dataset("xor", confirm=False)
+    window.apply_dataset("xor")
     window.panel.max_epochs.setValue(40)
     with qtbot.waitSignal(window.controller.run_stopped, timeout=30_000):
         window.panel.train_button.click()
