@@ -585,9 +585,9 @@ class MainWindow(QMainWindow):
         if self._diverged_shown:
             return
         self._diverged_shown = True
-        message = frame.snapshot.diverged.message
-        self.message_bar.show_message(f"<b>Training diverged.</b> {message} Export them with Ctrl+E, or lower the "
-                                      "learning rate and press Reset (R).", "error")
+        diverged = frame.snapshot.diverged
+        self.message_bar.show_message(f"<b>Training diverged</b> at {diverged.where}: {diverged.reason} Export "
+                                      "them with Ctrl+E, or lower the learning rate and press Reset (R).", "error")
         self.statusBar().showMessage("Training diverged: paused.")
         self.panel.set_running(False)
         self.panel.set_trainable(False)

@@ -113,12 +113,16 @@ class Divergence:
         return f"update {self.update:,}, after epoch {epoch_count(self.epoch, self.position, self.updates_per_epoch)}"
 
     @property
-    def message(self) -> str:
+    def reason(self) -> str:
         if self.data:
-            return (f"training diverged at {self.where}: the loss of the initial network is not finite on this "
-                    f"data; its inputs or targets are too large to compute with.")
-        return (f"training diverged at {self.where}: the loss or a weight became infinite or NaN; the last "
-                f"finite weights are kept. Try a smaller learning rate than {self.lr:g}.")
+            return ("the loss of the initial network is not finite on this data; its inputs or targets are too "
+                    "large to compute with.")
+        return (f"the loss or a weight became infinite or NaN; the last finite weights are kept. Try a smaller "
+                f"learning rate than {self.lr:g}.")
+
+    @property
+    def message(self) -> str:
+        return f"training diverged at {self.where}: {self.reason}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from gui.worker import MAX_SHOWN_PARAMS
 from model.config import TrainConfig
 from model.datasets import load_csv
 from model.network import NetworkSpec, Params, predict
+from model.trainer import epoch_count
 from model.weights_io import load_weights, save_weights
 
 TIMEOUT = 10_000
@@ -303,7 +304,13 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window
     assert stopped.args == ["diverged"]
     frame = frame_where(qtbot, window, lambda f: f.snapshot.diverged is not None)
     assert np.isfinite(frame.snapshot.theta).all()
-    assert "diverged" in window.message_bar.text() and window.message_bar.kind == "error"
+    assert window.message_bar.kind == "error"
+    # one way to count: the banner names the place as the status bar shows it, and says "diverged" once
+    s = frame.snapshot
+    status = window.status_labels["epoch"].text()
+    assert status == f"epoch {epoch_count(s.epoch, s.position, s.updates_per_epoch)}"
+    assert f"at update {s.updates + 1:,}, after {status}:" in window.message_bar.text()
+    assert window.message_bar.text().lower().count("diverged") == 1
     assert not window.panel.train_button.isEnabled() and not window.controller.running
     assert window.files.export_weights(tmp_path / "last-finite.npz")
     np.testing.assert_array_equal(load_weights(tmp_path / "last-finite.npz").params.theta, frame.snapshot.theta)

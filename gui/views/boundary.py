@@ -320,6 +320,8 @@ class BoundaryPlot(QWidget):
         self.legend.addItem(self._legend_samples["train (circle)"], self._points_label("train"))
         if dataset.has_test:
             self.legend.addItem(self._legend_samples["test (square)"], self._points_label("test"))
+        sampled = any(shown.sampled for shown in self._shown.values())
+        self.legend.setColumnCount(2 if sampled else 4)  # "showing 5,000 of 1,000,000 ..." needs the width
         self.test_points.setVisible(dataset.has_test)
         self._place_points()
         if d == 1:
