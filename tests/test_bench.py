@@ -1,4 +1,4 @@
-"""The engine benchmark still runs (its numbers are read by people, not asserted here)."""
+"""The benchmarks still run (their numbers are read by people, not asserted here)."""
 
 import json
 import os
@@ -33,6 +33,29 @@ def test_data_benchmark_quick_run():
     assert "same values as numpy.loadtxt: yes; standardised values scale back to the file's: yes" in run.stdout
     verdicts = [line.split()[0] for line in run.stdout.splitlines() if line.startswith(("  PASS", "  FAIL"))]
     assert len(verdicts) == 3 and set(verdicts) <= {"PASS", "FAIL"}
+
+
+def test_window_benchmark_quick_run():
+    """bench/gui.py --quick: every case runs (30-40 s on two busy cores; minutes more when numba's cache is stale
+    and it compiles the loops first) and the table lists every target."""
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "gui.py"), "--quick"], capture_output=True,
+                         text=True, timeout=600, cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr  # an exception in the window (a slot) would spoil the numbers
+    for case in ("1. XOR 2-4-1", "2. product 2-5-1", "3. 2-256-1 on a 100,000-row CSV", "4. product 2-1024-1",
+                 "5. start-up: process start to first shown window", "6. start-up while training",
+                 "7. resident memory"):
+        assert case in run.stdout
+    for mode in ("   sample (", "   random_sample (", "   minibatch (", "   full ("):
+        assert mode in run.stdout  # case 3 trains in every update mode
+    measured = [line.strip() for line in run.stdout.splitlines()]
+    assert sum(line.startswith("plot frames per second") for line in measured) == 7  # 2 presets, 4 modes, 1024
+    assert sum(line.startswith("Pause: worker stopped / drawn") for line in measured) == 7
+    assert "numba cache present (yes)" in run.stdout and "boundary image  " in run.stdout
+    verdicts = [line.split()[0] for line in run.stdout.splitlines() if line.startswith(("  PASS", "  FAIL", "  SKIP"))]
+    assert len(verdicts) == 21  # bench/gui.py TARGETS
+    assert verdicts.count("SKIP") == 1  # --quick leaves out the start-up without numba's cache
+    assert "THE NETWORK DIVERGED" not in run.stdout  # every live run trained to the end
 
 
 def test_engine_benchmark_imports_from_a_plain_checkout(tmp_path):

@@ -69,16 +69,6 @@ def test_a_real_window_opens_under_xvfb_trains_and_quits_cleanly(tmp_path):
     assert list(tmp_path.rglob("*.conf"))  # the layout was remembered, in the folder given
 
 
-def test_the_window_benchmark_runs_quickly():
-    run = subprocess.run([sys.executable, str(ROOT / "bench" / "gui.py"), "--quick"], capture_output=True,
-                         text=True, timeout=240, cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
-    assert run.returncode == 0, run.stderr
-    for line in ("plot frames per second", "event-loop stall p99 / max", "epochs/s live / headless",
-                 "start-up: process start to first shown window", "resident memory"):
-        assert line in run.stdout
-    assert run.stdout.count("PASS") + run.stdout.count("FAIL") == 8
-
-
 def test_the_window_leaves_a_core_to_the_gui_thread_one_blas_thread():
     # OpenBLAS starts one thread per core when NumPy is imported; the window's process asks for one.
     code = ("import os; from gui.app import one_blas_thread; one_blas_thread(); import numpy; "

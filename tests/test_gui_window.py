@@ -469,3 +469,22 @@ def test_a_diverged_regression_shows_its_huge_metrics_in_significant_digits(qtbo
 def test_status_numbers_have_four_significant_digits_and_stay_short(value, shown):
     assert significant(value) == shown
     assert len(significant(value)) <= 11
+
+
+def test_training_pauses_while_a_file_dialog_asks_and_goes_on_after(qtbot, window, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    running_while_asked = []
+
+    def dialog(*_args):
+        running_while_asked.append(window.controller.running)
+        return str(tmp_path / "w.npz"), "NumPy weights (*.npz)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    window.panel.max_epochs.setValue(10_000_000)
+    window.start_training()
+    frame_where(qtbot, window, lambda f: f.running)
+    window.export_action.trigger()
+    assert running_while_asked == [False] and window.controller.running
+    assert (tmp_path / "w.npz").exists()
+    window.pause_training()
