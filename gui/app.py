@@ -226,6 +226,9 @@ def run_window(app, window, args) -> int:
     from PySide6.QtCore import QTimer
 
     window.show()
+    from model import kernel
+
+    kernel.expect(kernel_keys_first(window))  # a run started before the warm-up begins waits for it too
     when_first_drawn(window, lambda: start_background_work(window))
     if args.report_startup:
         QTimer.singleShot(0, report_startup)
@@ -265,8 +268,15 @@ def start_background_work(window=None) -> None:
     from model import kernel
 
     settle_after_start()
+    kernel.warm_up_in_background(kernel_keys_first(window))
+
+
+def kernel_keys_first(window) -> list:
+    """Every compiled loop, the one the window's network trains on first."""
+    from model import kernel
+
     first = [window.kernel_key] if window is not None else []
-    kernel.warm_up_in_background(first + [key for key in kernel.KEYS if key not in first])
+    return first + [key for key in kernel.KEYS if key not in first]
 
 
 def settle_after_start() -> None:

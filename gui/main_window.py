@@ -11,7 +11,7 @@ import contextlib
 import math
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -148,7 +148,6 @@ class MainWindow(QMainWindow):
                                            "circles: training points, squares: test points, coloured by target.")
         self.boundary_plot.slice_changed.connect(self._redraw_boundary)
         self.weights_plot = WeightsPlot()
-        self.controller.turns.watch([self.loss_plot, self.boundary_plot.view, self.weights_plot])
         self.weights_plot.repick_wanted.connect(self.controller.repick_shown)
         self._weights_shown = None  # the ShownParams the weights plot is laid out for
         self.weights_plot.setToolTip("Top: each parameter's value after every epoch. Bottom: the change the last "
@@ -639,23 +638,46 @@ class MainWindow(QMainWindow):
                                                                   and frame.seq == self._frame.seq):
             self._update_rate(None)
             return False
-        turns = self.controller.turns
-        # The frame may be older than the run (the one published with the network): ask the controller.
-        hold = self.controller.running and not frame.compiled and self.isVisible() and not self.isMinimized()
-        if hold:
-            turns.hold()
-        if self._structure_for != frame.network:
-            self._lay_out_plots(frame)
-        elif frame.shown is not self._weights_shown:  # the worker re-picked the units
-            self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
-            self._weights_shown = frame.shown
-        fed = self._draw(frame)
-        if hold:
-            turns.until_painted(fed)
+        if self._only_progress(frame):  # a long update under way: only the status line has news
+            self._update_status(frame)
+            self._frame = frame
+            self.frames_drawn += 1
+            self.frame_drawn.emit(frame.seq)
+            return True
+        with self._gui_turn(frame):
+            if self._structure_for != frame.network:
+                self._lay_out_plots(frame)
+            elif frame.shown is not self._weights_shown:  # the worker re-picked the units
+                self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
+                self._weights_shown = frame.shown
+            self._draw(frame)
         self._frame = frame
         self.frames_drawn += 1
         self.frame_drawn.emit(frame.seq)
         return True
+
+    def _gui_turn(self, frame: Frame | None):
+        """The worker waits while the GUI thread feeds or paints the views, when its training holds the GIL most
+        of the time (the NumPy path on small batches): see PaintTurns. The compiled loop and NumPy on big arrays
+        release it, and a hidden window draws nothing."""
+        gil_bound = frame is None or frame.gil_bound  # before a first frame: the compiled loop may not be ready
+        if self.controller.running and gil_bound and self.isVisible() and not self.isMinimized():
+            return self.controller.turns.gui_turn()
+        return contextlib.nullcontext()
+
+    def event(self, event: QEvent) -> bool:
+        """The window's paint (one UpdateRequest paints every view in it) takes a GUI turn."""
+        if event.type() == QEvent.Type.UpdateRequest:
+            with self._gui_turn(self._frame):
+                return super().event(event)
+        return super().event(event)
+
+    def _only_progress(self, frame: Frame) -> bool:
+        """Whether ``frame`` differs from the one drawn only in the progress of an update under way."""
+        drawn = self._frame
+        return (drawn is not None and drawn.network == frame.network and drawn.shown is frame.shown
+                and drawn.running == frame.running and drawn.snapshot.updates == frame.snapshot.updates
+                and drawn.explanation is None and frame.explanation is None)
 
     def _lay_out_plots(self, frame: Frame) -> None:
         snapshot = frame.snapshot
@@ -666,12 +688,12 @@ class MainWindow(QMainWindow):
         self.loss_plot.clear_data()
         self._structure_for = frame.network
 
-    def _draw(self, frame: Frame) -> list[QWidget]:
-        """Feed every view the frame; return the views that will repaint."""
+    def _draw(self, frame: Frame) -> None:
+        """Feed every view the frame."""
         snapshot = frame.snapshot
         self.loss_plot.show_history(snapshot.history, running=frame.running)
         self.boundary_plot.show_network(snapshot.theta, final=not frame.running)
-        weights_fed = self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
+        self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
                                                       histogram=frame.change)
         if frame.explanation is not None or snapshot.updates == 0:
             self.arithmetic.setPlainText(format_update(snapshot, frame.explanation, frame.dataset, frame.names,
@@ -683,7 +705,6 @@ class MainWindow(QMainWindow):
         self._update_status(frame)
         if snapshot.diverged:
             self._show_divergence(frame)
-        return [self.loss_plot, self.boundary_plot.view] + ([self.weights_plot] if weights_fed else [])
 
     @Slot()
     def _redraw_boundary(self) -> None:
@@ -711,9 +732,11 @@ class MainWindow(QMainWindow):
         s = frame.snapshot
         labels = self.status_labels
         running = self.controller.running
-        labels["state"].setText("training" if running else ("diverged" if s.diverged else "paused"))
+        state = "preparing the compiled training loop…" if running and frame.preparing else "training"
+        labels["state"].setText(state if running else ("diverged" if s.diverged else "paused"))
         labels["epoch"].setText(f"epoch {epoch_count(s.epoch, s.position, s.updates_per_epoch)}")
-        labels["updates"].setText(f"updates {s.updates:,}")
+        progress = f" (next {frame.progress:.0%} computed)" if frame.progress and running else ""
+        labels["updates"].setText(f"updates {s.updates:,}{progress}")
         last = s.last_epoch or {}
         classification = frame.dataset.task == "classification"
         labels["loss"].setText(_pair("loss", last.get("train_loss"), last.get("test_loss")))

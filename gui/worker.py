@@ -9,7 +9,7 @@
                                                               publish a Frame (one attribute swap)
                                                               re-arm the timer, or emit run_stopped
     frame timer (~33 Hz)        <--pull---      TrainingWorker.latest_frame()
-    PaintTurns.hold()           --event-->      should_stop() waits while the GUI draws (NumPy path)
+    PaintTurns.gui_turn()       --event-->      should_stop() waits while the GUI draws (NumPy path)
     TrainingController.pause()  --flag-->       should_stop() sees the interrupt count change
 
 Because the worker's loop is sliced and re-armed through its own event loop, commands queued by the GUI
@@ -20,6 +20,7 @@ hold immutable copies.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import sys
@@ -44,9 +45,9 @@ SLICE_SECONDS = 0.02  # longest a slice trains before publishing and looking at 
 LIMITED_POLL_MS = 40  # a speed-limited run looks at its schedule (and a new speed) at least this often
 SHUTDOWN_WAIT_MS = 5000
 GUI_YIELD_SECONDS = 0.05  # longest the worker waits for the GUI thread to go idle before its next call
-PAINT_FALLBACK_MS = 60  # the worker goes on after this even if a view fed a frame never paints (hidden)
-LOADING_POLL_MS = 10  # how often a run waiting for its compiled loop to load looks again
-SWITCH_INTERVAL = 0.001  # seconds a thread waiting for the GIL waits before asking for it (Python's default: 5 ms)
+PROGRESS_SECONDS = 0.03  # a run publishes at least this often, from inside a long update too
+LOADING_POLL_MS = 10  # how often a run waiting for its compiled loop looks again
+SWITCH_INTERVAL = 0.0002  # seconds a thread waiting for the GIL waits before asking for it (Python's default: 5 ms)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ class Frame:
     compiled: bool  # the compiled per-sample kernel was in use
     time: float  # time.perf_counter() when published
     change: ChangeHistogram | None = None  # the last update's change over all parameters, when too many for bars
+    progress: float = 0.0  # the share of the next update's batch computed so far (a long update under way)
+    preparing: bool = False  # the run waits for its compiled loop (loading, or compiling on a first launch)
+    gil_bound: bool = True  # training holds the GIL most of the time (Trainer.gil_bound): the GUI takes turns
 
 
 @dataclass
@@ -74,64 +78,44 @@ class _RunState:
     start_epoch: int = 0
 
 
-class PaintTurns(QObject):
-    """Turns at the GIL between the training worker and the GUI thread's drawing: the one place that decides
-    when the worker waits for the window.
+class PaintTurns:
+    """Turns at the GIL between the training worker and the GUI thread: the one place that decides when the
+    worker waits for the window.
 
-    The NumPy path trains in Python, holding the GIL, and the GUI thread gives the GIL up and takes it back on
-    most Qt calls; against a busy worker each take waits out Python's switch interval, so drawing one frame
-    took seconds. So while the GUI draws a frame (hold() ... until_painted(views)) the worker, at its next
-    checkpoint (between updates: worker_checkpoint()), waits without the GIL until every view fed has painted,
-    or at most GUI_YIELD_SECONDS per checkpoint, or PAINT_FALLBACK_MS in all (a hidden view never paints).
-    The compiled loop releases the GIL, so frames drawn while it runs need no turns. Lives on the GUI thread;
-    worker_checkpoint() alone is called from the worker thread."""
+    The NumPy path trains in Python, holding the GIL, while the GUI thread gives the GIL up and takes it back on
+    most Qt calls; against a busy worker each take waits out Python's switch interval, and one paint of the
+    window took seconds. So while the GUI thread feeds the views a frame, and while it paints the window
+    (``with turns.gui_turn(): ...``), the worker waits without the GIL at its next checkpoint (between updates,
+    and between row blocks of a long one: worker_checkpoint()), at most GUI_YIELD_SECONDS at a time. The compiled
+    loop releases the GIL, so the window takes no turns while it runs. gui_turn() is for the GUI thread,
+    worker_checkpoint() for the worker's."""
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
+    def __init__(self):
         self._gui_idle = threading.Event()
         self._gui_idle.set()
-        self._unpainted: set = set()
-        self._fallback = QTimer(self)
-        self._fallback.setSingleShot(True)
-        self._fallback.setInterval(PAINT_FALLBACK_MS)
-        self._fallback.timeout.connect(self.release)
+        self._depth = 0  # nested turns (a paint inside a frame's feeding)
 
-    def watch(self, views) -> None:
-        """Views with a ``painted`` signal, emitted at the end of their paintEvent."""
-        for view in views:
-            view.painted.connect(self._view_painted)
-
-    def hold(self) -> None:
-        """The GUI starts drawing: the worker waits at its next checkpoint."""
+    @contextlib.contextmanager
+    def gui_turn(self):
+        self._depth += 1
         self._gui_idle.clear()
-        self._fallback.start()
-
-    def until_painted(self, views) -> None:
-        """The frame is fed to ``views``: the worker goes on once they have all painted."""
-        self._unpainted = set(views)
-        if not self._unpainted:
-            self.release()
-
-    @Slot()
-    def release(self) -> None:
-        self._unpainted = set()
-        self._fallback.stop()
-        self._gui_idle.set()
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._gui_idle.set()
 
     def holding(self) -> bool:
         return not self._gui_idle.is_set()
 
-    def worker_checkpoint(self) -> None:
-        """Called by the worker between updates: wait (without the GIL) while the GUI draws."""
-        self._gui_idle.wait(GUI_YIELD_SECONDS)
+    def release(self) -> None:
+        """Let the worker go whatever the GUI thread is doing (when shutting down)."""
+        self._gui_idle.set()
 
-    @Slot()
-    def _view_painted(self) -> None:
-        view = self.sender()
-        if view in self._unpainted:
-            self._unpainted.discard(view)
-            if not self._unpainted:
-                self.release()
+    def worker_checkpoint(self) -> None:
+        """Called by the worker between updates: wait (without the GIL) while the GUI thread takes its turn."""
+        self._gui_idle.wait(GUI_YIELD_SECONDS)
 
 
 class TrainingWorker(QObject):
@@ -147,6 +131,8 @@ class TrainingWorker(QObject):
         self._run: _RunState | None = None
         self._latest: Frame | None = None
         self._taken = True  # the GUI has pulled the latest frame
+        self._published_at = 0.0
+        self._preparing = False  # the run waits for its compiled loop
         self._seq = itertools.count(1)
         self._network = 0
         # Written by the GUI thread, read here: plain attributes (a single store is atomic).
@@ -241,9 +227,13 @@ class TrainingWorker(QObject):
         if remaining <= 0:
             self._end_run("max_epochs")
             return
-        if trainer.compiled_loading():  # its compiled loop is loading (a second at most): wait for it
+        if trainer.compiled_pending():  # its compiled loop is on its way: wait rather than contend with it
+            self._preparing = True
+            if not self._latest.preparing:
+                self._publish(explain=False)  # the window says so (once it has taken the last frame)
             self._timer.start(LOADING_POLL_MS)
             return
+        self._preparing = False
         due = self._epochs_due(run, trainer, remaining)
         if due == 0:  # speed-limited and ahead of schedule
             self._publish(explain=False)
@@ -264,9 +254,12 @@ class TrainingWorker(QObject):
         self._timer.start(0 if not run.rate else self._ms_until_next_epoch(run, trainer))
 
     def _should_stop(self, run: _RunState) -> bool:
-        """Between the trainer's updates: first let the GUI thread finish drawing (PaintTurns), then stop if
-        the GUI has interrupted the run."""
+        """Between the trainer's updates (and row blocks of a long one): let the GUI thread finish drawing
+        (PaintTurns); publish a frame if a long update has kept the window waiting; stop if the GUI has
+        interrupted the run."""
         self._turns.worker_checkpoint()
+        if self._taken and time.perf_counter() - self._published_at > PROGRESS_SECONDS:
+            self._publish(explain=False)
         return self.interrupts != run.token
 
     def _epochs_due(self, run: _RunState, trainer: Trainer, remaining: int) -> int:
@@ -302,9 +295,11 @@ class TrainingWorker(QObject):
         explanation = trainer.explain_last_update() if explain and snapshot.updates else None
         record = snapshot.last_update  # the distribution of its change, for networks too big for bars
         change = change_histogram(record.delta) if record is not None and len(snapshot.theta) > MAX_BARS else None
+        self._published_at = time.perf_counter()
         self._latest = Frame(next(self._seq), self._network, snapshot, trainer.dataset, tuple(trainer.names),
                              self._shown, explanation, self._run is not None, trainer.on_compiled_path,
-                             time.perf_counter(), change)
+                             self._published_at, change, trainer.update_progress, self._preparing,
+                             trainer.gil_bound)
         self._taken = False
 
 
@@ -327,7 +322,7 @@ class TrainingController(QObject):
         self._token = -1
         self._thread = QThread()
         self._thread.setObjectName("training")
-        self.turns = PaintTurns(self)
+        self.turns = PaintTurns()
         self._worker = TrainingWorker(self.turns)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)

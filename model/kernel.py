@@ -47,7 +47,7 @@ enabled = True  # False makes ready() answer None: every trainer takes the NumPy
 _lock = threading.Lock()
 _loops: dict[tuple[int, int], object] = {}  # (activation code, shape) -> the compiled loop
 _failed: str | None = None  # why it cannot be had (no numba, compilation error)
-_loading: set[tuple[int, int]] = set()  # keys a background warm-up is loading from the cache right now
+_pending: set[tuple[int, int]] = set()  # keys a background warm-up will make ready (loading or compiling)
 
 
 def loop_shape(batch: int, hidden: int) -> int:
@@ -174,21 +174,18 @@ def _loop_name(act: int, shape: int) -> str:
 
 
 def warm_up_in_background(keys=KEYS) -> threading.Thread:
-    """Make the compiled loops ready, in ``keys``' order, without stalling this process. Loops in numba's disk
-    cache load in a few milliseconds each (numba's import first takes a quarter of a second): they are
-    loaded first, and loading(key) says so meanwhile, so a trainer may wait for one rather than compete for
-    the GIL with its own NumPy path. Compiling holds the GIL for seconds, so loops not cached yet are compiled
-    in a child process (the first key alone first), which leaves numba's cache; this process then loads them."""
-    keys = list(keys)
+    """Make the compiled loops ready, in ``keys``' order, without stalling this process, and say meanwhile that
+    they are coming (pending(key)), so a live run may wait for its loop rather than contend for the GIL with its
+    NumPy path. Loops in numba's disk cache load in milliseconds each (numba's import first takes a quarter of
+    a second) and are loaded first. Compiling holds the GIL for seconds, so loops not cached yet are compiled in
+    a child process (the first key alone first), which leaves numba's cache; this process then loads them."""
+    keys = [key for key in keys if key not in _loops]
+    _pending.update(keys)
 
     def load(wanted) -> None:
-        _loading.update(wanted)
-        try:
-            for key in wanted:
-                warm_up([key])
-                _loading.discard(key)
-        finally:
-            _loading.difference_update(wanted)
+        for key in wanted:
+            warm_up([key])
+            _pending.discard(key)
 
     def compile_elsewhere(wanted) -> None:
         code = f"from model import kernel; kernel.warm_up({list(wanted)!r})"
@@ -199,24 +196,33 @@ def warm_up_in_background(keys=KEYS) -> threading.Thread:
             pass  # load() then compiles in this process instead
 
     def work():
-        if not _jit_helpers():
-            return
-        load([key for key in keys if cache_exists([key])])
-        missing = [key for key in keys if key not in _loops]
-        for batch in (missing[:1], missing[1:]):
-            if batch:
-                compile_elsewhere(batch)
-                load(batch)
+        try:
+            if not _jit_helpers():
+                return
+            load([key for key in keys if cache_exists([key])])
+            missing = [key for key in keys if key not in _loops]
+            for batch in (missing[:1], missing[1:]):
+                if batch:
+                    compile_elsewhere(batch)
+                    load(batch)
+        finally:
+            _pending.difference_update(keys)  # ready, or never to be (numba missing or failing)
 
     thread = threading.Thread(target=work, name="kernel-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def loading(key: tuple[int, int]) -> bool:
-    """Whether a background warm-up is about to load the loop for ``key`` from numba's cache (within about a
-    second; never while it compiles)."""
-    return enabled and key in _loading
+def expect(keys) -> None:
+    """Say that warm_up_in_background(keys) is about to be called (pending() answers yes from now on)."""
+    if _failed is None:
+        _pending.update(key for key in keys if key not in _loops)
+
+
+def pending(key: tuple[int, int]) -> bool:
+    """Whether a background warm-up is making the loop for ``key`` ready (loading it from numba's cache within a
+    second, or compiling it: seconds, on a machine's first launch)."""
+    return enabled and key in _pending and key not in _loops
 
 
 def cache_exists(keys=KEYS) -> bool:

@@ -278,7 +278,7 @@ def explain(params: Params, X: np.ndarray, y: np.ndarray, spec: NetworkSpec, lr:
     return {
         "x": X, "y": y, "z1": ws.z1.copy(), "a1": ws.a1.copy(), "z2": ws.z2.copy(), "p": ws.p.copy(),
         "loss": np.array(loss_sum / X.shape[0]), "dz2": ws.dz2.copy(), "dz1": ws.dz1.copy(),
-        "grad": grad.theta.copy(), "delta": -lr * grad.theta,
+        "grad": grad.theta.copy(), "delta": -lr * grad.theta, "m": np.array(X.shape[0]),
     }
 
 

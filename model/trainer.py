@@ -47,6 +47,8 @@ DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order
 # A chunk of updates is one compiled call (or one pass of the NumPy loop): long enough to amortise the call and
 # the bookkeeping, short enough (a few ms) that a stop request or a time limit is served at once.
 CHUNK_WORK = 1_000_000  # samples x parameters: the first chunk's size; later ones are timed (CHUNK_SECONDS)
+GIL_BOUND_VALUES = 4096  # batch x hidden below which a NumPy-path update is mostly Python (see Trainer.gil_bound)
+EXPLAIN_MAX_ROWS = 64  # samples of a batch the arithmetic panel's explanation recomputes (it lists 8)
 CHUNK_SECONDS = 0.005  # what a chunk should last: stop requests are checked between chunks
 MAX_CHUNK_UPDATES = 65536
 NUMPY_CHUNK_WORK = 100_000  # samples x parameters: chunks of a few ms on the NumPy path too
@@ -212,6 +214,9 @@ class Trainer:
         self.epoch = 0  # completed epochs
         self.updates = 0  # applied updates
         self.position = 0  # updates made in the current, unfinished epoch
+        # The share of the next update's batch computed so far, while a long (NumPy path) update is under way: read
+        # by the window's worker between row blocks, to show a 10^5-row update progressing.
+        self.update_progress = 0.0
         self._in_order = np.arange(n, dtype=np.int64)[None, :]
         self.order = self._in_order[0]  # sample order of the current epoch
         # where each update's batch begins and ends inside an epoch's order
@@ -261,10 +266,17 @@ class Trainer:
         """Whether the next updates run on the compiled loop: the rule picks it and it is ready."""
         return self.uses_compiled and kernel.ready(self._problem.key) is not None
 
-    def compiled_loading(self) -> bool:
-        """Whether the compiled loop this configuration trains on is being loaded from numba's cache right now
-        (ready within about a second): a live run may rather wait for it than start on the NumPy path."""
-        return self.uses_compiled and kernel.ready(self._problem.key) is None and kernel.loading(self._problem.key)
+    @property
+    def gil_bound(self) -> bool:
+        """Whether the next updates hold the GIL most of the time: the NumPy path on small batches x hidden units,
+        where Python's overhead between NumPy calls is most of an update (big arrays release the GIL in NumPy's
+        loops and BLAS). A window then takes turns with the training thread."""
+        return not self.on_compiled_path and self._max_batch * self.config.hidden < GIL_BOUND_VALUES
+
+    def compiled_pending(self) -> bool:
+        """Whether the compiled loop this configuration trains on is on its way (a background warm-up is loading
+        or compiling it): a live run may rather wait for it than train on the NumPy path meanwhile."""
+        return self.uses_compiled and kernel.pending(self._problem.key)
 
     @property
     def kernel_key(self) -> tuple[int, int]:
@@ -474,7 +486,9 @@ class Trainer:
         block_grad = self._block_grad
         for lo in range(0, m, self.row_block):
             hi = min(m, lo + self.row_block)
+            self.update_progress = lo / m
             if lo and should_stop is not None and should_stop():
+                self.update_progress = 0.0
                 return None
             rows = samples[lo:hi]
             if in_order:
@@ -494,6 +508,7 @@ class Trainer:
             sums[EpochTotals.SSRES] += float(np.dot(residual[:, 0], residual[:, 0]))
             sums[EpochTotals.SSTOT] += float(self._sstot[lo:hi].sum() if in_order else self._sstot[rows].sum())
         add_weight_decay(self.params, grad, spec)
+        self.update_progress = 0.0
         return sums
 
     def _batch_buffer(self, m: int) -> np.ndarray:
@@ -551,14 +566,24 @@ class Trainer:
                         history, self.last_update(), dict(self.last_epoch) if self.last_epoch else None,
                         self.diverged)
 
-    def explain_last_update(self) -> dict[str, np.ndarray] | None:
-        """Every intermediate value of the last update, recomputed from the weights it started from."""
+    def explain_last_update(self, max_rows: int | None = EXPLAIN_MAX_ROWS) -> dict[str, np.ndarray] | None:
+        """Every intermediate value of the last update, recomputed from the weights it started from: for the
+        first ``max_rows`` samples of its batch (None: all), so that a paused 10^5-row full batch explains
+        itself in a millisecond rather than seconds. The per-sample terms dz2 and dz1 are those of the whole
+        batch (its mean divides by the batch's size m, which ``"m"`` holds); the loss, gradient and change
+        are the update's own."""
         record = self.last_update()
         if record is None:
             return None
         before = Params(self.params.n_inputs, self.params.n_hidden, record.theta_before)
-        X, y = self.dataset.X[record.samples], self.dataset.y[record.samples]
-        return explain(before, X, y, self.spec, record.lr)
+        m = len(record.samples)
+        rows = record.samples if max_rows is None or m <= max_rows else record.samples[:max_rows]
+        e = explain(before, self.dataset.X[rows], self.dataset.y[rows], self.spec, record.lr)
+        if len(rows) < m:
+            for key in ("dz2", "dz1"):  # explain() divided by len(rows): the batch divides by m
+                e[key] *= len(rows) / m
+            e.update(loss=np.array(record.loss), grad=record.grad.copy(), delta=record.delta.copy(), m=np.array(m))
+        return e
 
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy / R^2 of the current network on the training set (and test set)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Signal
-
 from gui.worker import PaintTurns
 from model import kernel
 from model.config import TrainConfig
@@ -14,10 +12,6 @@ from model.trainer import Trainer
 from tests.test_gui_window import frame_where
 
 TIMEOUT = 10_000
-
-
-class FakeView(QObject):
-    painted = Signal()
 
 
 def test_the_numpy_path_asks_before_every_update(monkeypatch):
@@ -30,35 +24,45 @@ def test_the_numpy_path_asks_before_every_update(monkeypatch):
         assert len(calls) >= trainer.updates, mode
 
 
-def test_the_worker_waits_at_its_checkpoint_until_every_fed_view_has_painted(qtbot):
+def test_the_worker_waits_at_its_checkpoint_while_the_gui_takes_its_turn():
     turns = PaintTurns()
-    views = [FakeView(), FakeView()]
-    turns.watch(views)
-    turns.hold()
-    turns.until_painted(views)
-    passed = threading.Event()
+    arrived, passed = threading.Event(), threading.Event()
 
     def worker():
+        arrived.set()
         while turns.holding():  # each checkpoint waits at most GUI_YIELD_SECONDS
             turns.worker_checkpoint()
         passed.set()
 
-    thread = threading.Thread(target=worker)
-    thread.start()
-    views[0].painted.emit()
-    assert turns.holding()  # one view still to paint
-    views[1].painted.emit()
-    assert not turns.holding()
+    with turns.gui_turn():
+        with turns.gui_turn():  # a paint inside feeding a frame
+            thread = threading.Thread(target=worker)
+            thread.start()
+            arrived.wait(5)
+        assert turns.holding() and not passed.is_set()  # the outer turn still holds it
     thread.join(5)
-    assert passed.is_set()
+    assert passed.is_set() and not turns.holding()
 
 
-def test_a_view_that_never_paints_does_not_hold_the_worker_for_ever(qtbot):
-    turns = PaintTurns()
-    turns.watch([FakeView()])
-    turns.hold()
-    turns.until_painted([FakeView()])
-    qtbot.waitUntil(lambda: not turns.holding(), timeout=2000)  # the fallback timer let it go
+def test_a_run_waits_for_its_compiled_loop_when_it_is_on_its_way(qtbot, monkeypatch):
+    from gui.worker import TrainingController
+
+    coming = {"yes": True}
+    monkeypatch.setattr(kernel, "pending", lambda key: coming["yes"])
+    monkeypatch.setattr(kernel, "ready", lambda key: None)  # the NumPy path trains once nothing is pending
+    controller = TrainingController()
+    try:
+        controller.set_trainer(Trainer(TrainConfig(hidden=3, mode="sample"), load_dataset("xor")), 1)
+        controller.set_limits(1_000_000, None)
+        controller.start()
+        qtbot.waitUntil(lambda: controller.latest_frame() is not None and controller.latest_frame().preparing,
+                        timeout=TIMEOUT)
+        assert controller.latest_frame().snapshot.updates == 0  # it waits, it does not train on NumPy meanwhile
+        coming["yes"] = False  # ready, or never to be: it trains
+        qtbot.waitUntil(lambda: controller.latest_frame().snapshot.updates > 0 and
+                        not controller.latest_frame().preparing, timeout=TIMEOUT)
+    finally:
+        assert controller.shutdown()
 
 
 def test_the_window_draws_while_the_numpy_path_trains(qtbot, window, monkeypatch):

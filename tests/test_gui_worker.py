@@ -135,3 +135,26 @@ def test_shown_parameters_are_whole_hidden_units_within_the_limit(d, h, bias):
     if h == 1024:
         assert f"of {len(names)} parameters" in shown.caption
         assert (shown.names[-1] == "b2") is bias
+
+
+def test_a_long_update_publishes_its_progress_and_pauses_between_row_blocks(qtbot, controller, monkeypatch):
+    # A full batch of 200,000 rows x 64 hidden units on the NumPy path takes a while: the window must see it
+    # progress (frames with 0 < progress < 1, nothing else changed) and Pause must not wait for its end.
+    from model import kernel
+    from model.config import TrainConfig
+    from model.datasets import make_dataset
+
+    monkeypatch.setattr(kernel, "enabled", False)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200_000, 2))
+    data = make_dataset("big", X, (X[:, :1] * X[:, 1:] > 0).astype(float))
+    trainer = Trainer(TrainConfig(hidden=64, activation="tanh", mode="full", lr=0.1), data)
+    trainer.row_block = 500  # 400 blocks an update
+    controller.set_trainer(trainer, 1)
+    controller.set_limits(1_000_000, None)
+    controller.start()
+    during = newest(qtbot, controller, lambda f: f.running and 0 < f.progress < 1)
+    controller.pause()
+    stopped = newest(qtbot, controller, lambda f: not f.running and f.seq > during.seq)
+    assert stopped.snapshot.updates == during.snapshot.updates  # the update under way was dropped, not finished
+    assert stopped.progress == 0

@@ -254,3 +254,18 @@ def test_a_divergence_caused_by_the_data_is_not_blamed_on_the_learning_rate(path
     assert trainer.run(3).stopped_by == "diverged"
     assert trainer.updates == 0 and "learning rate" not in trainer.diverged.message
     assert "initial network is not finite on this data" in trainer.diverged.message
+
+
+def test_a_big_batch_explains_its_first_rows_as_the_whole_batch_computed_them(path):
+    data = load_dataset("product")
+    trainer = Trainer(TrainConfig(hidden=5, activation="tanh", mode="full", lr=0.05), data)
+    trainer.run(3)
+    whole = trainer.explain_last_update(max_rows=None)
+    first = trainer.explain_last_update(max_rows=10)
+    assert int(first["m"]) == int(whole["m"]) == len(data.X) and len(first["x"]) == 10
+    for key in ("x", "y", "z1", "a1", "z2", "p", "dz2", "dz1"):  # per sample: the whole batch's first rows
+        np.testing.assert_allclose(first[key], whole[key][:10], rtol=1e-13, atol=1e-300, err_msg=key)
+    record = trainer.last_update()
+    np.testing.assert_allclose(first["grad"], whole["grad"], rtol=1e-12)
+    np.testing.assert_array_equal(first["grad"], record.grad)  # the update's own
+    assert float(first["loss"]) == record.loss

@@ -26,7 +26,7 @@ def format_update(snapshot: Snapshot, explanation: dict | None, dataset: Dataset
         return ("No update yet.\n\nPress Step sample (Shift+Right) to make one update and read its arithmetic "
                 "here: the forward pass, the loss, the backward pass and every parameter's change.")
     config, e = snapshot.config, explanation
-    m = len(e["x"])
+    m = int(e["m"])  # the batch's size (e holds the first rows of a big batch only)
     d, h = e["x"].shape[1], e["z1"].shape[1]
     act, out, loss = ACTIVATIONS[config.activation], OUTPUTS[config.output], LOSSES[config.loss]
     lines = [heading(snapshot, m, len(dataset.X)),

@@ -1,10 +1,10 @@
-"""What the plots share: pyqtgraph set-up, colours, following views, the log axis and the painted signal."""
+"""What the plots share: pyqtgraph set-up, colours, following views, the log axis, the layout view."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QColor, QFont
 
 TRAIN_COLOR = "#1f77b4"
@@ -212,11 +212,5 @@ class LogAxis(pg.AxisItem):
 
 
 class PlotView(pg.GraphicsLayoutWidget):
-    """A pyqtgraph layout view that says when it has painted (the window releases the worker then)."""
-
-    painted = Signal()
-
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        self.painted.emit()
+    """The pyqtgraph layout view every plot is drawn in."""
 

@@ -24,10 +24,11 @@ JOIN_SECONDS = 5.0  # longest close() waits for a computation under way (one tak
 # Grid rows x hidden units per block of the grid pass: with 1024 hidden units a whole 101 x 101 grid would
 # need 170 MB of hidden values; blocks of 1024 rows need 16 MB, and run faster for staying in cache.
 BLOCK_VALUES = 1 << 20
-# While training, the thread rests this fraction of each computation's time before the next: a 1024-unit grid
-# pass takes ~45 ms of a core, and on two cores the trainer and the GUI thread need the rest. A small network's
-# pass takes a millisecond, so it is drawn every frame all the same.
-REST_FRACTION = 1.0
+# While training, the thread rests this multiple of each computation's time before the next, so it takes at most
+# a quarter of a core: a 1024-unit grid pass takes ~45 ms, and on two cores the trainer and the GUI thread need
+# the rest (about 5 surfaces a second then). A small network's pass takes a millisecond, so it is drawn every
+# frame all the same.
+REST_FRACTION = 3.0
 
 
 @dataclass(frozen=True)
