@@ -22,6 +22,7 @@ import sys
 import time
 
 PROGRAM = "perceptron-playground"
+WARM_UP_DELAY_MS = 200  # after the first frame, before the kernel's warm-up begins (its first paint comes between)
 # Libraries Qt's xcb plugin needs beyond libxcb itself, and the Debian packages that hold them. When one is
 # missing Qt's own message blames libxcb-cursor0 whatever it is, so we name the real one.
 XCB_LIBRARIES = {
@@ -225,11 +226,9 @@ def take_screenshot(app, window, args) -> int:
 def run_window(app, window, args) -> int:
     from PySide6.QtCore import QTimer
 
+    draw_first_frame(window)
     window.show()
-    from model import kernel
-
-    kernel.expect(kernel_keys_first(window))  # a run started before the warm-up begins waits for it too
-    when_first_drawn(window, lambda: start_background_work(window))
+    start_kernel_warm_up(window)
     if args.report_startup:
         QTimer.singleShot(0, report_startup)
     if args.train:
@@ -251,32 +250,44 @@ def _do_nothing() -> None:
     pass
 
 
+def draw_first_frame(window, timeout: float = 1.0) -> bool:
+    """Lay the plots out for the first network before the window is shown: the busiest frame there is, done
+    while nothing on screen waits for the event loop."""
+    deadline = time.perf_counter() + timeout
+    while not window.refresh():
+        if time.perf_counter() > deadline:
+            return False
+        time.sleep(0.002)  # the worker publishes the network's first frame within a millisecond or two
+    return True
+
+
 def when_first_drawn(window, work) -> None:
     """Run ``work`` once the window has drawn its first frame (laying out the plots is its busiest moment)."""
-    from PySide6.QtCore import QTimer
 
     def first(_seq: int) -> None:
         window.frame_drawn.disconnect(first)
-        QTimer.singleShot(0, work)
+        work()
 
     window.frame_drawn.connect(first)
 
 
-def start_background_work(window=None) -> None:
-    """Once the window has drawn: settle memory, and load or compile the training kernel in the background, the
-    loop the window's network needs first."""
+def start_kernel_warm_up(window) -> None:
+    """Load (or compile, in a child process) the compiled training loops in a background thread, the one the
+    window's network trains on first. A run started meanwhile waits for its loop (kernel.pending) rather than
+    train on NumPy. The thread starts once the window has drawn and painted its first frame: numba's import
+    and the loading hold the GIL for half a second, which would slow the window's busiest moment."""
+    from PySide6.QtCore import QTimer
+
     from model import kernel
 
-    settle_after_start()
-    kernel.warm_up_in_background(kernel_keys_first(window))
+    keys = [window.kernel_key] + [key for key in kernel.KEYS if key != window.kernel_key]
+    kernel.expect(keys)
 
+    def start() -> None:
+        settle_after_start()
+        kernel.warm_up_in_background(keys)
 
-def kernel_keys_first(window) -> list:
-    """Every compiled loop, the one the window's network trains on first."""
-    from model import kernel
-
-    first = [window.kernel_key] if window is not None else []
-    return first + [key for key in kernel.KEYS if key not in first]
+    when_first_drawn(window, lambda: QTimer.singleShot(WARM_UP_DELAY_MS, start))
 
 
 def settle_after_start() -> None:

@@ -85,15 +85,20 @@ class FileActions(QObject):
             return False
         s = frame.snapshot
         d, h = frame.dataset.n_inputs, s.config.hidden
+        return self._export("the weights", lambda: save_weights(
+            path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch, updates=s.updates,
+            metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean, input_std=frame.dataset.input_std),
+            f"Exported the weights after {s.epoch:,} epochs to {path}")
+
+    def _export(self, what: str, write, done: str) -> bool:
+        """Run ``write``; say ``done``, or why it failed (an export error stays until an export succeeds)."""
         try:
-            save_weights(path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch,
-                         updates=s.updates, metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean,
-                         input_std=frame.dataset.input_std)
-        except (SettingError, OSError) as exc:
-            self.window.show_error(f"Could not export the weights: {exc}", topic="export")
+            write()
+        except Exception as exc:  # whatever failed, say so (never leave an older "Saved" as the last word)
+            self.window.show_error(f"Could not export {what}: {exc}", topic="export")
             return False
         self.window.clear_error("export")
-        self.window.show_status(f"Exported the weights after {s.epoch:,} epochs to {path}")
+        self.window.show_status(done)
         return True
 
     @Slot()
@@ -195,14 +200,8 @@ class FileActions(QObject):
         frame = self.window.drawn_frame()
         if frame is None:
             return False
-        try:
-            write_text_atomic(path, history_csv(frame))
-        except (SettingError, OSError) as exc:
-            self.window.show_error(f"Could not export the loss history: {exc}", topic="export")
-            return False
-        self.window.clear_error("export")
-        self.window.show_status(f"Exported the loss history to {path}")
-        return True
+        return self._export("the loss history", lambda: write_text_atomic(path, history_csv(frame)),
+                            f"Exported the loss history to {path}")
 
     # --- plots ------------------------------------------------------------------------------------
     @Slot()
@@ -219,19 +218,16 @@ class FileActions(QObject):
         widget, path = window.plot_widgets()[name], Path(path)
         if name in ("boundary", "window"):
             window.boundary_plot.wait_for_surface()  # the surface of the weights shown, not an older one
-        try:
+
+        def write() -> None:
             if path.suffix.lower() == ".svg":
                 save_svg(widget, path, f"Perceptron Playground: {name}")
             elif path.suffix.lower() == ".png":
                 save_png(widget, path)
             else:
                 raise SettingError("export", path.name, "must end in .png or .svg")
-        except Exception as exc:  # whatever failed, say so (never leave an older "Saved" as the last word)
-            window.show_error(f"Could not export the plot: {exc}", topic="export")
-            return False
-        window.clear_error("export")
-        window.show_status(f"Saved {path}")
-        return True
+
+        return self._export("the plot", write, f"Saved {path}")
 
     def file_stem(self) -> str:
         frame = self.window.drawn_frame()

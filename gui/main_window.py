@@ -11,7 +11,7 @@ import contextlib
 import math
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         self._dataset_key = ""
         self._preset = ""
         self._initial_theta: np.ndarray | None = None
-        self._initial: Params | None = None  # imported weights the network started from (Reset returns to them)
         self._kernel_key = (0, 0)
+        self._initial: Params | None = None  # imported weights the network started from (Reset returns to them)
         self._trainer: Trainer | None = None  # handed to the worker; kept only to give it back on undo
         self._next_network_id = 0
         self._undo = UndoStack()
@@ -368,7 +368,8 @@ class MainWindow(QMainWindow):
         self._network_id = self._next_network_id = self._next_network_id + 1
         state = NetworkState(trainer, self._network_id, config, dataset, key, preset, initial,
                              trainer.params.theta.copy(),  # read before the hand-over; never touched after
-                             trainer.kernel_key, max_epochs or self.panel.max_epochs.value(), 0, 0)
+                             max_epochs or self.panel.max_epochs.value(), 0, 0)
+        self._kernel_key = trainer.kernel_key
         self._adopt(state, note)
         return True
 
@@ -380,7 +381,7 @@ class MainWindow(QMainWindow):
         config = frame.snapshot.config if frame is not None else self._config
         epochs, updates = (frame.snapshot.epoch, frame.snapshot.updates) if frame is not None else (0, 0)
         return NetworkState(self._trainer, self._network_id, config, self._dataset, self._dataset_key, self._preset,
-                            self._initial, self._initial_theta, self._kernel_key, self.panel.max_epochs.value(),
+                            self._initial, self._initial_theta, self.panel.max_epochs.value(),
                             epochs, updates)
 
     def _adopt(self, state: NetworkState, note: str = "") -> None:
@@ -390,7 +391,7 @@ class MainWindow(QMainWindow):
         self._trainer, self._network_id = state.trainer, state.network
         self._config, self._dataset, self._dataset_key, self._preset = (state.config, state.dataset,
                                                                         state.dataset_key, state.preset)
-        self._initial, self._initial_theta, self._kernel_key = state.initial, state.initial_theta, state.kernel_key
+        self._initial, self._initial_theta = state.initial, state.initial_theta
         self.controller.set_trainer(state.trainer, state.network)
         self.panel.show_limits(state.max_epochs, self.panel.target())
         self._limits_changed()
@@ -414,15 +415,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def undo(self) -> bool:
         """Bring back the network replaced last (the one in use can then be redone)."""
-        state = self._undo.undo(self._current_state())
-        if state is None:
-            return False
-        self._adopt(state, f"Restored the network trained {state.epochs:,} epochs ({state.label()}).")
-        return True
+        return self._restore(self._undo.undo(self._current_state()))
 
     @Slot()
     def redo(self) -> bool:
-        state = self._undo.redo(self._current_state())
+        return self._restore(self._undo.redo(self._current_state()))
+
+    def _restore(self, state: NetworkState | None) -> bool:
         if state is None:
             return False
         self._adopt(state, f"Restored the network trained {state.epochs:,} epochs ({state.label()}).")
@@ -598,7 +597,7 @@ class MainWindow(QMainWindow):
 
     @property
     def kernel_key(self) -> tuple[int, int]:
-        """The compiled loop the network in use trains on (model/kernel.py KEYS), if the rule picks one."""
+        """The compiled loop the newest network trains on (model/kernel.py KEYS), if the rule picks one."""
         return self._kernel_key
 
     @property
@@ -644,7 +643,7 @@ class MainWindow(QMainWindow):
             self.frames_drawn += 1
             self.frame_drawn.emit(frame.seq)
             return True
-        with self._gui_turn(frame):
+        with self.controller.turns.gui_turn():  # a GIL-bound worker waits meanwhile
             if self._structure_for != frame.network:
                 self._lay_out_plots(frame)
             elif frame.shown is not self._weights_shown:  # the worker re-picked the units
@@ -655,22 +654,6 @@ class MainWindow(QMainWindow):
         self.frames_drawn += 1
         self.frame_drawn.emit(frame.seq)
         return True
-
-    def _gui_turn(self, frame: Frame | None):
-        """The worker waits while the GUI thread feeds or paints the views, when its training holds the GIL most
-        of the time (the NumPy path on small batches): see PaintTurns. The compiled loop and NumPy on big arrays
-        release it, and a hidden window draws nothing."""
-        gil_bound = frame is None or frame.gil_bound  # before a first frame: the compiled loop may not be ready
-        if self.controller.running and gil_bound and self.isVisible() and not self.isMinimized():
-            return self.controller.turns.gui_turn()
-        return contextlib.nullcontext()
-
-    def event(self, event: QEvent) -> bool:
-        """The window's paint (one UpdateRequest paints every view in it) takes a GUI turn."""
-        if event.type() == QEvent.Type.UpdateRequest:
-            with self._gui_turn(self._frame):
-                return super().event(event)
-        return super().event(event)
 
     def _only_progress(self, frame: Frame) -> bool:
         """Whether ``frame`` differs from the one drawn only in the progress of an update under way."""

@@ -31,7 +31,6 @@ class NetworkState:
     preset: str
     initial: Params | None  # imported weights (Reset returns to them); None: the seed's weights
     initial_theta: np.ndarray  # the weights it started from (the weights plot's reference)
-    kernel_key: tuple[int, int]
     max_epochs: int
     epochs: int  # how far it had trained when it was replaced
     updates: int
@@ -56,18 +55,19 @@ class UndoStack:
 
     def undo(self, current: NetworkState | None) -> NetworkState | None:
         """The network to bring back, or None; ``current`` (if given) becomes redoable."""
-        if not self._undo:
-            return None
-        if current is not None:
-            self._redo = [*self._redo, current][-self.depth:]
-        return self._undo.pop()
+        return self._move(self._undo, self._redo, current)
 
     def redo(self, current: NetworkState | None) -> NetworkState | None:
-        if not self._redo:
+        """The network undo replaced last, or None; ``current`` (if given) becomes undoable again."""
+        return self._move(self._redo, self._undo, current)
+
+    def _move(self, source: list[NetworkState], other: list[NetworkState],
+              current: NetworkState | None) -> NetworkState | None:
+        if not source:
             return None
         if current is not None:
-            self._undo = [*self._undo, current][-self.depth:]
-        return self._redo.pop()
+            other[:] = [*other, current][-self.depth:]
+        return source.pop()
 
     def next_undo(self) -> NetworkState | None:
         return self._undo[-1] if self._undo else None

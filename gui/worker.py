@@ -9,7 +9,7 @@
                                                               publish a Frame (one attribute swap)
                                                               re-arm the timer, or emit run_stopped
     frame timer (~33 Hz)        <--pull---      TrainingWorker.latest_frame()
-    PaintTurns.gui_turn()       --event-->      should_stop() waits while the GUI draws (NumPy path)
+    GilTurns.gui_turn()         --event-->      should_stop() waits while the GUI draws (GIL-bound training)
     TrainingController.pause()  --flag-->       should_stop() sees the interrupt count change
 
 Because the worker's loop is sliced and re-armed through its own event loop, commands queued by the GUI
@@ -44,6 +44,8 @@ from model.trainer import Snapshot, Trainer
 SLICE_SECONDS = 0.02  # longest a slice trains before publishing and looking at its queue
 LIMITED_POLL_MS = 40  # a speed-limited run looks at its schedule (and a new speed) at least this often
 SHUTDOWN_WAIT_MS = 5000
+WORKER_BURST_SECONDS = 0.008  # a GIL-bound worker works this long, then rests WORKER_REST_SECONDS (GilTurns)
+WORKER_REST_SECONDS = 0.004
 GUI_YIELD_SECONDS = 0.05  # longest the worker waits for the GUI thread to go idle before its next call
 PROGRESS_SECONDS = 0.03  # a run publishes at least this often, from inside a long update too
 LOADING_POLL_MS = 10  # how often a run waiting for its compiled loop looks again
@@ -67,7 +69,6 @@ class Frame:
     change: ChangeHistogram | None = None  # the last update's change over all parameters, when too many for bars
     progress: float = 0.0  # the share of the next update's batch computed so far (a long update under way)
     preparing: bool = False  # the run waits for its compiled loop (loading, or compiling on a first launch)
-    gil_bound: bool = True  # training holds the GIL most of the time (Trainer.gil_bound): the GUI takes turns
 
 
 @dataclass
@@ -78,22 +79,27 @@ class _RunState:
     start_epoch: int = 0
 
 
-class PaintTurns:
-    """Turns at the GIL between the training worker and the GUI thread: the one place that decides when the
+class GilTurns:
+    """Turns at the GIL between the GUI thread and the training worker: the one place that decides when the
     worker waits for the window.
 
-    The NumPy path trains in Python, holding the GIL, while the GUI thread gives the GIL up and takes it back on
-    most Qt calls; against a busy worker each take waits out Python's switch interval, and one paint of the
-    window took seconds. So while the GUI thread feeds the views a frame, and while it paints the window
-    (``with turns.gui_turn(): ...``), the worker waits without the GIL at its next checkpoint (between updates,
-    and between row blocks of a long one: worker_checkpoint()), at most GUI_YIELD_SECONDS at a time. The compiled
-    loop releases the GIL, so the window takes no turns while it runs. gui_turn() is for the GUI thread,
+    PySide takes the GIL for nearly every virtual call on a widget it wrapped (a widget's paint checks for a
+    Python override before it begins), so the GUI thread needs the GIL thousands of times a frame. A worker that
+    holds it between short NumPy calls (Trainer.gil_bound: the NumPy path on small batches, used only while the
+    compiled loop is unavailable) made each of those takes wait for a thread switch, and one paint of the window
+    took seconds. So, at its checkpoints between updates (worker_checkpoint()), such a worker
+      - waits without the GIL while the GUI thread feeds the views a frame (``with turns.gui_turn():``),
+        at most GUI_YIELD_SECONDS at a time, and
+      - rests WORKER_REST_SECONDS after every WORKER_BURST_SECONDS of work, which leaves the GUI thread whole
+        moments for what happens outside the frames (paints after them, input, a resized window).
+    The compiled loop and NumPy on big arrays release the GIL: they never wait. gui_turn() is for the GUI thread,
     worker_checkpoint() for the worker's."""
 
     def __init__(self):
         self._gui_idle = threading.Event()
         self._gui_idle.set()
-        self._depth = 0  # nested turns (a paint inside a frame's feeding)
+        self._depth = 0  # nested turns
+        self._burst_began = time.perf_counter()
 
     @contextlib.contextmanager
     def gui_turn(self):
@@ -114,8 +120,17 @@ class PaintTurns:
         self._gui_idle.set()
 
     def worker_checkpoint(self) -> None:
-        """Called by the worker between updates: wait (without the GIL) while the GUI thread takes its turn."""
-        self._gui_idle.wait(GUI_YIELD_SECONDS)
+        """Called by a GIL-bound worker between updates."""
+        if not self._gui_idle.wait(GUI_YIELD_SECONDS):
+            return  # the GUI took longer than that: one more update, then wait again
+        now = time.perf_counter()
+        if now - self._burst_began > WORKER_BURST_SECONDS:
+            time.sleep(WORKER_REST_SECONDS)
+            self._burst_began = time.perf_counter()
+
+
+def trainer_holds_gil(trainer: Trainer | None) -> bool:
+    return trainer is not None and trainer.gil_bound
 
 
 class TrainingWorker(QObject):
@@ -123,7 +138,7 @@ class TrainingWorker(QObject):
 
     run_stopped = Signal(int, str)  # run token, reason: "max_epochs", "target", "diverged", "stop"
 
-    def __init__(self, turns: PaintTurns):
+    def __init__(self, turns: GilTurns):
         super().__init__()
         self._turns = turns
         self._trainer: Trainer | None = None
@@ -255,9 +270,10 @@ class TrainingWorker(QObject):
 
     def _should_stop(self, run: _RunState) -> bool:
         """Between the trainer's updates (and row blocks of a long one): let the GUI thread finish drawing
-        (PaintTurns); publish a frame if a long update has kept the window waiting; stop if the GUI has
+        (GilTurns); publish a frame if a long update has kept the window waiting; stop if the GUI has
         interrupted the run."""
-        self._turns.worker_checkpoint()
+        if trainer_holds_gil(self._trainer):
+            self._turns.worker_checkpoint()
         if self._taken and time.perf_counter() - self._published_at > PROGRESS_SECONDS:
             self._publish(explain=False)
         return self.interrupts != run.token
@@ -298,8 +314,7 @@ class TrainingWorker(QObject):
         self._published_at = time.perf_counter()
         self._latest = Frame(next(self._seq), self._network, snapshot, trainer.dataset, tuple(trainer.names),
                              self._shown, explanation, self._run is not None, trainer.on_compiled_path,
-                             self._published_at, change, trainer.update_progress, self._preparing,
-                             trainer.gil_bound)
+                             self._published_at, change, trainer.update_progress, self._preparing)
         self._taken = False
 
 
@@ -322,7 +337,7 @@ class TrainingController(QObject):
         self._token = -1
         self._thread = QThread()
         self._thread.setObjectName("training")
-        self.turns = PaintTurns()
+        self.turns = GilTurns()
         self._worker = TrainingWorker(self.turns)
         self._worker.moveToThread(self._thread)
         self._thread.finished.connect(self._worker.deleteLater)

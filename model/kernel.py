@@ -23,6 +23,7 @@ import math
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ SQUARED, HALF_SQUARED, BCE = (LOSSES[name].code for name in ("squared", "half_sq
 FUSED, LAYERED, BATCHED = 0, 1, 2
 FUSED_MAX_HIDDEN = 16
 KEYS = tuple((act.code, shape) for act in ACTIVATIONS.values() for shape in (FUSED, LAYERED, BATCHED))
+LOAD_PAUSE_SECONDS = 0.05  # between loading one cached loop and the next, in the background
 TOTALS = 5  # the columns of an epoch's running totals (model/trainer.py EpochTotals names them)
 
 enabled = True  # False makes ready() answer None: every trainer takes the NumPy path
@@ -183,7 +185,9 @@ def warm_up_in_background(keys=KEYS) -> threading.Thread:
     _pending.update(keys)
 
     def load(wanted) -> None:
-        for key in wanted:
+        for number, key in enumerate(wanted):
+            if number:  # each load holds the GIL ~10 ms: spaced out, a window drawing meanwhile hardly notices
+                time.sleep(LOAD_PAUSE_SECONDS)
             warm_up([key])
             _pending.discard(key)
 
@@ -214,7 +218,7 @@ def warm_up_in_background(keys=KEYS) -> threading.Thread:
 
 
 def expect(keys) -> None:
-    """Say that warm_up_in_background(keys) is about to be called (pending() answers yes from now on)."""
+    """Say that warm_up_in_background(keys) will be called soon: pending() answers yes for them from now on."""
     if _failed is None:
         _pending.update(key for key in keys if key not in _loops)
 

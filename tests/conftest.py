@@ -41,7 +41,7 @@ def path(request, monkeypatch):
 
 
 class FakeClock:
-    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set."""
+    """Stands in for the worker's ``time`` module: perf_counter() is whatever the test set; sleep() moves it on."""
 
     def __init__(self, now: float = 100.0):
         self.now = now
@@ -51,6 +51,9 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""The GUI thread and the training worker take turns at the GIL (gui/worker.py PaintTurns)."""
+"""The GUI thread and the training worker take turns at the GIL (gui/worker.py GilTurns)."""
 
 from __future__ import annotations
 
 import threading
 
-from gui.worker import PaintTurns
+from gui.worker import GilTurns
 from model import kernel
 from model.config import TrainConfig
 from model.datasets import load_dataset
@@ -25,7 +25,7 @@ def test_the_numpy_path_asks_before_every_update(monkeypatch):
 
 
 def test_the_worker_waits_at_its_checkpoint_while_the_gui_takes_its_turn():
-    turns = PaintTurns()
+    turns = GilTurns()
     arrived, passed = threading.Event(), threading.Event()
 
     def worker():
@@ -42,6 +42,21 @@ def test_the_worker_waits_at_its_checkpoint_while_the_gui_takes_its_turn():
         assert turns.holding() and not passed.is_set()  # the outer turn still holds it
     thread.join(5)
     assert passed.is_set() and not turns.holding()
+
+
+def test_a_gil_bound_worker_rests_after_each_burst_of_work(fake_clock):
+    from gui.worker import WORKER_BURST_SECONDS, WORKER_REST_SECONDS
+
+    turns = GilTurns()
+    start = fake_clock.now
+    turns.worker_checkpoint()
+    assert fake_clock.now == start  # within its burst: no rest
+    fake_clock.advance(WORKER_BURST_SECONDS * 1.5)
+    before = fake_clock.now
+    turns.worker_checkpoint()
+    assert fake_clock.now == before + WORKER_REST_SECONDS  # it slept, without the GIL
+    turns.worker_checkpoint()
+    assert fake_clock.now == before + WORKER_REST_SECONDS  # a new burst began
 
 
 def test_a_run_waits_for_its_compiled_loop_when_it_is_on_its_way(qtbot, monkeypatch):
