@@ -381,7 +381,7 @@ class WeightsPlot(PlotView):
         edges, counts = histogram.edges, histogram.counts
         self.histogram.setOpts(x0=edges[:-1], x1=edges[1:], height=counts)
         skipped = f"; {histogram.not_finite:,} not finite" if histogram.not_finite else ""
-        self.bars_plot.setLabel("bottom", f"Δ = -lr · gradient, {_update_label(snapshot)}{skipped}",
+        self.bars_plot.setLabel("bottom", f"Δ of {_update_label(snapshot)}{skipped}",
                                 **{"font-size": "8pt"})
         self.bars_follow.show((float(edges[0]), float(edges[-1])), (0.0, max(float(counts.max()), 1.0)))
 
