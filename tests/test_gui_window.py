@@ -488,3 +488,14 @@ def test_training_pauses_while_a_file_dialog_asks_and_goes_on_after(qtbot, windo
     assert running_while_asked == [False] and window.controller.running
     assert (tmp_path / "w.npz").exists()
     window.pause_training()
+
+
+def test_a_csv_is_read_in_the_background_with_a_busy_bar(qtbot, window, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(2000)))
+    with qtbot.waitSignal(window.files.csv_finished, timeout=TIMEOUT) as finished:
+        assert window.files.open_csv(path)
+        # the call returned before the file was read: the window says what it is reading
+        assert window.loading_bar.isVisibleTo(window) and window.loading_label.text() == "Reading rows.csv…"
+    assert finished.args == [True] and not window.loading_bar.isVisibleTo(window)
+    assert frame_where(qtbot, window, lambda f: f.dataset.name == "csv:rows.csv").dataset.X.shape == (2000, 2)
