@@ -1,0 +1,391 @@
+"""The network diagram on its own: edges styled by their weights, bias labels, neuron maps computed off the GUI
+thread and equal to the network's own forward pass, hover values that follow the weights under a still cursor,
+a map shown large on a click, the weight matrices of a large hidden layer with a diagram of a few units, and
+maps on the boundary plot's slice. Assertions are on the items' data (pens, texts, images), not pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
+
+from gui.views.boundary import BoundaryPlot
+from gui.views.common import CLASS_COLORS, configure_pyqtgraph
+from gui.views.diagram import (
+    DIAGRAM_MAX_UNITS,
+    MAX_EDGE_WIDTH,
+    SUBSET_UNITS,
+    DiagramGeometry,
+    EdgeStyles,
+    NetworkDiagram,
+    strongest_units,
+)
+from gui.views.neuron_maps import (
+    LARGE_SIDE,
+    MAP_SIDE,
+    OUTPUT_UNIT,
+    MapPlane,
+    MapRequest,
+    compute_neuron_maps,
+    hidden_levels,
+    stepped_ceiling,
+)
+from model.datasets import load_dataset
+from model.network import Layout, NetworkSpec, Params, Workspace, forward, predict
+from model.presets import DATASET_DEFAULTS, PRESETS
+from model.trainer import Trainer
+
+
+@pytest.fixture
+def widgets(qtbot):
+    """Make diagrams (following a boundary plot, as in the window); delete them and their threads afterwards."""
+    configure_pyqtgraph()
+    made = []
+
+    def make(boundary: bool = True) -> NetworkDiagram:
+        plot = BoundaryPlot() if boundary else None
+        diagram = NetworkDiagram(boundary=plot)
+        for widget in (plot, diagram):
+            if widget is not None:
+                qtbot.addWidget(widget)
+                made.append(widget)
+        diagram.resize(600, 400)  # not shown: the offscreen platform warns about a shown top-level widget
+        if plot is not None:
+            plot.resize(500, 450)
+        return diagram
+
+    yield make
+    for widget in made:
+        if shiboken6.isValid(widget):
+            widget.shutdown()
+            shiboken6.delete(widget)
+
+
+def trained(config, key: str, epochs: int) -> Trainer:
+    trainer = Trainer(config, load_dataset(key))
+    trainer.run(epochs)
+    return trainer
+
+
+def show(diagram: NetworkDiagram, trainer: Trainer) -> np.ndarray:
+    """Lay the diagram (and its boundary plot) out for the trainer's network and show its weights."""
+    spec = NetworkSpec.from_config(trainer.config)
+    if diagram.boundary is not None:
+        diagram.boundary.set_network(trainer.dataset, spec, trainer.config.hidden)
+    diagram.set_network(trainer.dataset, spec, trainer.config.hidden, trainer.names)
+    diagram.grab()  # lays the widgets out, as showing them would
+    theta = trainer.params.theta.copy()
+    diagram.show_params(theta)
+    assert diagram.wait_for_maps()
+    return theta
+
+
+def xor_notebook(epochs: int = 50) -> Trainer:
+    return trained(PRESETS["notebook_001"].config, "xor", epochs)
+
+
+def activations(trainer: Trainer, X: np.ndarray, theta: np.ndarray | None = None) -> Workspace:
+    params = trainer.params if theta is None else Params(trainer.params.n_inputs, trainer.config.hidden, theta)
+    workspace = Workspace(len(X), params.n_inputs, params.n_hidden)
+    forward(params, X, workspace, trainer.spec)
+    return workspace
+
+
+def move_mouse(view, point: QPoint) -> None:
+    QApplication.sendEvent(view.viewport(), QMouseEvent(QEvent.Type.MouseMove, QPointF(point), QPointF(point),
+                                                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                                        Qt.KeyboardModifier.NoModifier))
+
+
+def click(view, point: QPoint) -> None:
+    move_mouse(view, point)
+    for kind, buttons in ((QEvent.Type.MouseButtonPress, Qt.MouseButton.LeftButton),
+                          (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton)):
+        QApplication.sendEvent(view.viewport(), QMouseEvent(kind, QPointF(point), QPointF(point),
+                                                            Qt.MouseButton.LeftButton, buttons,
+                                                            Qt.KeyboardModifier.NoModifier))
+
+
+def test_edges_take_their_weights_sign_colour_and_a_width_growing_with_magnitude(widgets):
+    diagram = widgets()
+    trainer = xor_notebook()
+    theta = show(diagram, trainer)
+    names = trainer.names
+    expected_names = [f"w1_{i}{j}" for i in (1, 2) for j in range(1, 5)] + [f"w2_{j}" for j in range(1, 5)]
+    assert diagram.edge_names() == expected_names  # an edge per weight, biases are not edges
+    weights = np.array([theta[names.index(name)] for name in expected_names])
+    widths = np.array([diagram.edge_pen(name).widthF() for name in expected_names])
+    colors = [diagram.edge_pen(name).color() for name in expected_names]
+    assert (weights != 0).all()
+    for weight, color in zip(weights, colors, strict=True):
+        wanted = QColor(CLASS_COLORS[1] if weight > 0 else CLASS_COLORS[0])
+        assert color.rgb() == wanted.rgb()  # orange: positive, blue: negative (the same alpha for both)
+    order = np.argsort(np.abs(weights))
+    assert (np.diff(widths[order]) >= 0).all()  # never thinner for a larger |w|
+    assert widths[order[-1]] == MAX_EDGE_WIDTH
+    # the width is proportional to |w| / max |w|, rounded up to a step
+    assert widths == pytest.approx(np.maximum(0.6, np.ceil(np.abs(weights) / np.abs(weights).max() * 12) / 12 * 6))
+    # a weight changing sign changes the edge's colour; one of 0 is grey and thinnest
+    flipped = theta.copy()
+    flipped[names.index("w1_11")] *= -1
+    flipped[names.index("w2_3")] = 0.0
+    diagram.show_params(flipped)
+    wanted = QColor(CLASS_COLORS[0] if theta[names.index("w1_11")] > 0 else CLASS_COLORS[1])
+    assert diagram.edge_pen("w1_11").color().rgb() == wanted.rgb()
+    assert diagram.edge_pen("w2_3").widthF() == pytest.approx(0.6)
+    assert QColor(diagram.edge_pen("w2_3").color()).saturation() == 0
+
+
+def test_edge_styles_are_few_shared_pens_whatever_the_weights():
+    styles = EdgeStyles()
+    keys = styles.keys(np.array([-3.0, -1e-9, 0.0, np.nan, 1e-9, 1.5, 3.0, np.inf]))
+    pens = [styles.pens[k] for k in keys]
+    # widths relative to the largest finite |w| (3); an infinite one at full width, NaN and 0 thinnest
+    assert [p.widthF() for p in pens] == pytest.approx([6.0, 0.6, 0.6, 0.6, 0.6, 3.0, 6.0, 6.0])
+    blue, orange = QColor(CLASS_COLORS[0]).rgb(), QColor(CLASS_COLORS[1]).rgb()
+    colors = [p.color().rgb() for p in pens]
+    assert colors[:2] == [blue, blue] and colors[4:] == [orange] * 4
+    assert QColor(colors[2]).saturation() == QColor(colors[3]).saturation() == 0  # 0 and NaN: grey
+    assert len({id(p) for p in pens}) == len(set(keys.tolist())) and len(styles.pens) == 3 * 13
+
+
+def test_each_node_shows_its_bias(widgets):
+    diagram = widgets()
+    config = DATASET_DEFAULTS["xor"][0]  # 2-4-1 tanh with biases
+    trainer = trained(config, "xor", 30)
+    theta = show(diagram, trainer)
+    params = Params(2, 4, theta)
+    for j in range(4):
+        assert diagram.bias_text(j) == f"b = {params.b1[j]:.3g}"
+        assert diagram.bias_label_visible(j)
+    assert diagram.bias_text(OUTPUT_UNIT) == f"b = {params.b2[0]:.3g}"
+    changed = theta.copy()
+    changed[Layout(2, 4).b1_at + 2] = -123.456
+    diagram.show_params(changed)
+    assert diagram.bias_text(2) == "b = -123"
+    # without biases there are none to show
+    show(diagram, xor_notebook())
+    assert not any(diagram.bias_label_visible(u) for u in (0, 1, 2, 3, OUTPUT_UNIT))
+
+
+def test_neuron_maps_are_each_units_activation_over_the_boundary_plane(widgets):
+    diagram = widgets()
+    trainer = xor_notebook()
+    theta = show(diagram, trainer)
+    X = diagram.map_inputs()
+    # the boundary plot's plane: its grid's corners, at MAP_SIDE points a side, row-major [x2, x1]
+    corners = diagram.boundary.grid_inputs()[[0, -1]]
+    xs, ys = np.linspace(corners[0, 0], corners[1, 0], MAP_SIDE), np.linspace(corners[0, 1], corners[1, 1], MAP_SIDE)
+    np.testing.assert_array_equal(X[:, 0].reshape(MAP_SIDE, MAP_SIDE), np.tile(xs, (MAP_SIDE, 1)))
+    np.testing.assert_array_equal(X[:, 1].reshape(MAP_SIDE, MAP_SIDE), np.repeat(ys[:, None], MAP_SIDE, axis=1))
+    workspace = activations(trainer, X, theta)
+    for j in range(4):
+        expected = workspace.a1[:, j].reshape(MAP_SIDE, MAP_SIDE)
+        np.testing.assert_allclose(diagram.map_values(j), expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(diagram.map_image(j), expected.astype(np.float32), rtol=1e-6, atol=1e-7)
+        low, high = diagram.map_levels(j)
+        assert low == -high and high >= np.abs(expected).max()  # relu: a symmetric scale that holds every value
+    output = predict(Params(2, 4, theta), X, trainer.spec)[:, 0].reshape(MAP_SIDE, MAP_SIDE)
+    np.testing.assert_allclose(diagram.map_values(OUTPUT_UNIT), output, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(diagram.map_image(OUTPUT_UNIT), np.clip(output, -1, 2).astype(np.float32), rtol=1e-6)
+    assert diagram.map_levels(OUTPUT_UNIT) == (0.0, 1.0)  # the boundary plot's levels
+
+
+def test_a_hover_value_follows_the_weights_under_a_still_cursor(widgets):
+    diagram = widgets()
+    trainer = xor_notebook()
+    theta = show(diagram, trainer)
+    names = trainer.names
+    move_mouse(diagram.diagram_view, diagram.point_of("w1_23"))
+    assert diagram.hover_text().startswith(f"w1_23 = {theta[names.index('w1_23')]:.4g}  (x2 → hidden 3)")
+    newer = theta.copy()
+    newer[names.index("w1_23")] = 0.123456
+    diagram.show_params(newer, final=False)  # the cursor has not moved
+    assert diagram.hover_text().startswith("w1_23 = 0.1235")
+    trainer.run(20)  # a real next frame
+    diagram.show_params(trainer.params.theta, final=False)
+    assert diagram.hover_text().startswith(f"w1_23 = {trainer.params.theta[names.index('w1_23')]:.4g}")
+    # over a hidden node: its activation under the cursor, from the map as drawn
+    assert diagram.wait_for_maps()
+    move_mouse(diagram.diagram_view, diagram.point_of("b1_2"))
+    text = diagram.hover_text()
+    assert text.startswith("hidden 2: a = ") and "no bias" in text
+    centre = diagram.map_values(1)[MAP_SIDE // 2, MAP_SIDE // 2]
+    assert f"a = {centre:.4g} at x1 = " in text
+    # leaving the view clears it
+    QApplication.sendEvent(diagram.diagram_view.viewport(), QEvent(QEvent.Type.Leave))
+    assert not diagram.hover_text().startswith("hidden")
+
+
+def test_clicking_a_map_shows_that_unit_large(widgets):
+    diagram = widgets()
+    trainer = xor_notebook()
+    theta = show(diagram, trainer)
+    assert diagram.large_unit() is None
+    click(diagram.diagram_view, diagram.point_of("b1_3"))
+    assert diagram.large_unit() == 2
+    assert diagram.pages.currentWidget() is diagram.large_view
+    assert "Hidden unit 3" in diagram.large_view.title.text()
+    assert diagram.wait_for_maps()
+    X = diagram.map_inputs(LARGE_SIDE)
+    np.testing.assert_array_equal(X, diagram.boundary.grid_inputs())  # the boundary plot's own grid
+    expected = activations(trainer, X, theta).a1[:, 2].reshape(LARGE_SIDE, LARGE_SIDE)
+    np.testing.assert_allclose(diagram.large_map(), expected.astype(np.float32), rtol=1e-6, atol=1e-7)
+    diagram.large_view.back_button.click()
+    assert diagram.large_unit() is None and diagram.pages.currentIndex() == 0
+    click(diagram.diagram_view, diagram.point_of("b2"))
+    assert diagram.large_unit() == OUTPUT_UNIT
+    assert diagram.wait_for_maps()
+    output = predict(Params(2, 4, theta), X, trainer.spec)[:, 0].reshape(LARGE_SIDE, LARGE_SIDE)
+    np.testing.assert_allclose(diagram.large_map(), np.clip(output, -1, 2).astype(np.float32), rtol=1e-6)
+
+
+def test_a_large_hidden_layer_shows_its_weight_matrices_and_a_diagram_of_a_few_units(widgets):
+    diagram = widgets()
+    config = DATASET_DEFAULTS["xor"][0].replace(hidden=64)
+    trainer = trained(config, "xor", 20)
+    theta = show(diagram, trainer)
+    params = Params(2, 64, theta)
+    assert diagram.matrix_view.isVisibleTo(diagram)
+    image = diagram.matrix_image()
+    assert image.shape == (4, 64)
+    np.testing.assert_allclose(image[:2], params.W1.astype(np.float32), rtol=1e-6)
+    np.testing.assert_allclose(image[2], params.b1.astype(np.float32), rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(image[3], params.W2[:, 0].astype(np.float32), rtol=1e-6)
+    units = diagram.hidden_units()
+    assert len(units) == SUBSET_UNITS
+    strongest = np.argsort(-np.abs(params.W2[:, 0]))[:SUBSET_UNITS]
+    assert set(units) == set(strongest.tolist()) == set(strongest_units(theta, Layout(2, 64)))
+    assert len(diagram.edge_names()) == 2 * SUBSET_UNITS + SUBSET_UNITS
+    # the drawn units' maps are theirs
+    workspace = activations(trainer, diagram.map_inputs(), theta)
+    for unit in units:
+        np.testing.assert_allclose(diagram.map_values(unit), workspace.a1[:, unit].reshape(MAP_SIDE, MAP_SIDE),
+                                   rtol=0, atol=1e-12)
+    # hovering a cell reads its parameter, live
+    view = diagram.matrix_view
+    move_mouse(view, view.point_of(1, 40))
+    name = Layout(2, 64).names()[64 + 40]
+    assert diagram.hover_text().startswith(f"{name} = {params.W1[1, 40]:.4g}")
+    newer = theta.copy()
+    newer[64 + 40] = -7.5
+    diagram.show_params(newer, final=False)
+    assert diagram.hover_text().startswith(f"{name} = -7.5")
+    # clicking a column adds its unit to the diagram, clicking again takes it out
+    extra = next(u for u in range(64) if u not in units)
+    click(view, view.point_of(0, extra))
+    assert extra in diagram.hidden_units() and len(diagram.hidden_units()) == SUBSET_UNITS + 1
+    assert f"w2_{extra + 1}" in diagram.edge_names()
+    click(view, view.point_of(3, extra))
+    assert diagram.hidden_units() == units
+    # "Largest |w2|" picks again from the weights shown now
+    stronger = newer.copy()
+    stronger[Layout(2, 64).W2] = 0.0
+    stronger[Layout(2, 64).w2_at + np.arange(10, 18)] = np.arange(1.0, 9.0)
+    diagram.show_params(stronger)
+    assert diagram.hidden_units() == units  # the drawn units stay until asked
+    diagram.repick_button.click()
+    assert diagram.hidden_units() == tuple(range(10, 18))
+
+
+def test_a_small_layer_has_no_matrix_view(widgets):
+    diagram = widgets()
+    show(diagram, trained(DATASET_DEFAULTS["xor"][0].replace(hidden=DIAGRAM_MAX_UNITS), "xor", 5))
+    assert not diagram.matrix_view.isVisibleTo(diagram)
+    assert diagram.hidden_units() == tuple(range(DIAGRAM_MAX_UNITS))
+    assert not diagram.bias_label_visible(0)  # 32 rows in 400 pixels: no room for them between the maps
+
+
+def test_three_inputs_maps_show_the_boundary_plots_slice(widgets):
+    diagram = widgets()
+    trainer = trained(PRESETS["notebook_002"].config, "and_or", 200)
+    theta = show(diagram, trainer)
+    assert diagram.map_inputs()[:, 2] == pytest.approx(1.0)  # AND-OR's slider starts at x3 = 1
+    diagram.boundary.set_slice_value(0, 0.0)  # the user moves the slice: the maps follow
+    assert diagram.wait_for_maps()
+    X = diagram.map_inputs()
+    assert (X[:, 2] == diagram.boundary.slice_values()[0]).all()
+    assert abs(diagram.boundary.slice_values()[0]) < 0.02
+    workspace = activations(trainer, X, theta)
+    for j in range(2):
+        np.testing.assert_allclose(diagram.map_values(j), workspace.a1[:, j].reshape(MAP_SIDE, MAP_SIDE), atol=1e-12)
+        assert diagram.map_levels(j) == (0.0, 1.0)  # sigmoid
+    np.testing.assert_allclose(diagram.map_values(OUTPUT_UNIT), workspace.p[:, 0].reshape(MAP_SIDE, MAP_SIDE),
+                               atol=1e-12)
+    move_mouse(diagram.diagram_view, diagram.input_point(2))
+    assert diagram.hover_text().startswith("x3: held at ")
+
+
+def test_a_diagram_of_its_own_covers_the_data():
+    dataset = load_dataset("product")
+    plane = MapPlane.around(dataset)
+    assert plane.x_range[0] < dataset.X[:, 0].min() and plane.x_range[1] > dataset.X[:, 0].max()
+    assert plane.inputs(MAP_SIDE).shape == (MAP_SIDE * MAP_SIDE, 2)
+
+
+def test_geometry_puts_each_edge_between_its_nodes():
+    geometry = DiagramGeometry.of(3, 10, (2, 7))
+    layout = Layout(3, 10)
+    names = layout.names()
+    assert [names[i] for i in geometry.edge_index] == ["w1_1_3", "w1_1_8", "w1_2_3", "w1_2_8", "w1_3_3", "w1_3_8",
+                                                      "w2_3", "w2_8"]
+    # w1_2_8 runs from input 2 to the second drawn unit; w2_3 from the first drawn unit to the output
+    assert geometry.edge_from[3][1] == geometry.input_centres[1][1]
+    assert geometry.edge_to[3][1] == geometry.hidden_centres[1][1]
+    assert geometry.edge_to[6][0] < geometry.output_centre[0]
+
+
+def test_map_levels_are_fixed_or_change_in_steps():
+    assert stepped_ceiling(0.0) == 1.0 and stepped_ceiling(np.nan) == 1.0
+    assert [stepped_ceiling(v) for v in (0.9, 1.0, 1.1, 2.2, 7.0, 0.031)] == pytest.approx(
+        [1.0, 1.0, 1.25, 2.5, 8.0, 0.04])
+    assert hidden_levels("tanh", np.array([5.0])) == (-1.0, 1.0)
+    assert hidden_levels("sigmoid", np.array([5.0])) == (0.0, 1.0)
+    assert hidden_levels("relu", np.array([0.0, 2.2, np.inf])) == (-2.5, 2.5)
+
+
+def test_the_maps_of_a_request_are_computed_exactly_without_a_widget():
+    trainer = xor_notebook(10)
+    plane = MapPlane((-1.0, 2.0), (-1.0, 2.0), (), 2)
+    request = MapRequest(1, 1, trainer.params.theta.copy(), trainer.spec, 4, plane, (3, 1), (0.0, 1.0),
+                         large_unit=3, matrix=True)
+    maps = compute_neuron_maps(request)
+    workspace = activations(trainer, plane.inputs(MAP_SIDE))
+    np.testing.assert_allclose(maps.hidden[0], workspace.a1[:, 3].reshape(MAP_SIDE, MAP_SIDE), atol=1e-12)
+    np.testing.assert_allclose(maps.hidden[1], workspace.a1[:, 1].reshape(MAP_SIDE, MAP_SIDE), atol=1e-12)
+    large = activations(trainer, plane.inputs(LARGE_SIDE)).a1[:, 3].reshape(LARGE_SIDE, LARGE_SIDE)
+    np.testing.assert_allclose(maps.large, large, atol=1e-12)
+    assert maps.matrix_image.shape == (4, 4)
+
+
+def test_shutdown_stops_the_maps_thread(widgets):
+    diagram = widgets(boundary=False)
+    diagram.shutdown()
+    diagram.shutdown()
+    assert not diagram.maps_thread_running()
+
+
+def test_a_tab_not_shown_computes_no_maps_until_it_is(qapp):
+    configure_pyqtgraph()
+    tabs = QTabWidget()
+    diagram = NetworkDiagram()
+    tabs.addTab(QLabel("weights"), "Weights")
+    tabs.addTab(diagram, "Network")
+    tabs.resize(600, 420)
+    tabs.show()
+    try:
+        trainer = xor_notebook(5)
+        diagram.set_network(trainer.dataset, trainer.spec, 4, trainer.names)
+        diagram.show_params(trainer.params.theta)
+        assert not diagram.maps_pending() and diagram.map_values(0) is None  # nothing asked of the thread
+        tabs.setCurrentIndex(1)
+        assert diagram.wait_for_maps()
+        workspace = activations(trainer, diagram.map_inputs())
+        np.testing.assert_allclose(diagram.map_values(0), workspace.a1[:, 0].reshape(MAP_SIDE, MAP_SIDE),
+                                   atol=1e-12)
+    finally:
+        diagram.shutdown()
+        shiboken6.delete(tabs)
