@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QValidator
+from PySide6.QtCore import QEvent, QObject, QPointF, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPalette, QPen, QPolygonF, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSpinBox,
+    QStyle,
+    QStyleOptionSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -185,21 +187,75 @@ class ScientificSpinBox(QDoubleSpinBox):
         self.setValue(min(max(10 ** (exponent / 10), self.minimum()), self.maximum()))
 
 
+LR_FIELD_TIP = ("Learning rate, from 1e-06 to 10: type a number such as 0.01 or 3e-4.\n"
+                "It applies at the next update, without resetting the network.")
+LR_SLIDER_TIP = "Learning rate on a logarithmic scale (1e-06 at the left, 10 at the right)"
+LIMIT_COLOUR = "#e8590c"  # the slider's mark at the estimated largest stable learning rate
+ABOVE_LIMIT_BASE, ABOVE_LIMIT_TEXT = "#ffe0b8", "#7a2e00"  # the field while the rate is above it
+
+
+class LimitSlider(QSlider):
+    """The learning rate's slider, with a mark (a line and a small triangle) at a position of its scale: where the
+    estimated largest stable learning rate is."""
+
+    def __init__(self, orientation: Qt.Orientation, parent=None):
+        super().__init__(orientation, parent)
+        self._mark: float | None = None
+
+    def mark(self) -> float | None:
+        return self._mark
+
+    def set_mark(self, position: float | None) -> None:
+        """Mark ``position`` (a slider value, possibly between two steps; None: no mark)."""
+        if position != self._mark:
+            self._mark = position
+            self.update()
+
+    def mark_x(self) -> float:
+        """Where the mark is drawn: the centre the handle would have at that value."""
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        style, control = self.style(), QStyle.ComplexControl.CC_Slider
+        groove = style.subControlRect(control, option, QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(control, option, QStyle.SubControl.SC_SliderHandle, self)
+        share = (self._mark - self.minimum()) / max(1, self.maximum() - self.minimum())
+        return groove.x() + handle.width() / 2 + min(max(share, 0.0), 1.0) * (groove.width() - handle.width())
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._mark is None:
+            return
+        x, bottom = self.mark_x(), self.height() - 1
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = QColor(LIMIT_COLOUR)
+        painter.setPen(QPen(colour, 2))
+        painter.drawLine(QPointF(x, 3), QPointF(x, bottom))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(QPolygonF([QPointF(x - 4, 0), QPointF(x + 4, 0), QPointF(x, 5)]))
+        painter.end()
+
+
 class LearningRateControl(QWidget):
-    """A numeric field (1e-6 .. 10) and a logarithmic slider, kept in step."""
+    """A numeric field (1e-6 .. 10) and a logarithmic slider, kept in step; and, when the window has one, the
+    estimated largest stable learning rate (set_limit): a mark on the slider, and the field in warning colours
+    while the rate is above it."""
 
     value_changed = Signal(float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._limit: float | None = None
+        self._warning = False
         self.field = ScientificSpinBox(MIN_LR, MAX_LR, logarithmic=True)
-        self.field.setToolTip("Learning rate, from 1e-06 to 10: type a number such as 0.01 or 3e-4.\n"
-                              "It applies at the next update, without resetting the network.")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.field.setToolTip(LR_FIELD_TIP)
+        self._field_palette = QPalette(self.field.palette())
+        self.slider = LimitSlider(Qt.Orientation.Horizontal)
         decades = math.log10(MAX_LR / MIN_LR)
         self.slider.setRange(0, round(decades * LR_SLIDER_STEPS_PER_DECADE))
         self.slider.setPageStep(LR_SLIDER_STEPS_PER_DECADE // 10)
-        self.slider.setToolTip("Learning rate on a logarithmic scale (1e-06 at the left, 10 at the right)")
+        self.slider.setToolTip(LR_SLIDER_TIP)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.field, 2)
@@ -215,14 +271,57 @@ class LearningRateControl(QWidget):
         with QSignalBlocker(self.field), QSignalBlocker(self.slider):
             self.field.setValue(lr)
             self.slider.setValue(self._slider_position(lr))
+        self._show_limit()
+
+    # --- the estimated limit ----------------------------------------------------------------------
+    def set_limit(self, limit: float | None) -> None:
+        """Show ``limit``, the estimated largest stable learning rate: None or nan when there is no estimate, inf
+        when nothing curves upwards (no limit). A limit beyond the slider's right end has no mark."""
+        self._limit = limit if limit is not None and limit > 0 and not math.isnan(limit) else None
+        on_scale = self._limit is not None and self._limit <= MAX_LR
+        self.slider.set_mark(self._slider_value(self._limit) if on_scale else None)
+        self._show_limit()
+
+    def limit(self) -> float | None:
+        """The estimated largest stable learning rate shown (None: none)."""
+        return self._limit
+
+    def above_limit(self) -> bool:
+        """Whether the learning rate is above the estimated limit."""
+        return self._limit is not None and self.value() > self._limit
+
+    def _show_limit(self) -> None:
+        """The tooltips and the field's colours for the limit and the rate."""
+        limit = self._limit
+        known = limit is not None and math.isfinite(limit)
+        said = f"estimated largest stable learning rate: {significant(limit)}" if known else ""
+        above = self.above_limit()
+        warning = f"\n{self.value():g} is {significant(self.value() / limit, 2)}x it: training will likely diverge." \
+            if above else ""
+        marked = " (the orange mark on the slider)" if self.slider.mark() is not None else ""
+        self.field.setToolTip(f"{LR_FIELD_TIP}\nThe {said}{marked}.{warning}" if known else LR_FIELD_TIP)
+        self.slider.setToolTip(f"{LR_SLIDER_TIP}\nThe orange mark: the {said}." if marked else LR_SLIDER_TIP)
+        if above != self._warning:
+            self._warning = above
+            palette = QPalette(self._field_palette)
+            if above:
+                palette.setColor(QPalette.ColorRole.Base, QColor(ABOVE_LIMIT_BASE))
+                palette.setColor(QPalette.ColorRole.Text, QColor(ABOVE_LIMIT_TEXT))
+            self.field.setPalette(palette)
+
+    @staticmethod
+    def _slider_value(lr: float) -> float:
+        """Where ``lr`` is on the slider's scale, between its steps too."""
+        return math.log10(max(lr, MIN_LR) / MIN_LR) * LR_SLIDER_STEPS_PER_DECADE
 
     def _slider_position(self, lr: float) -> int:
-        return round(math.log10(max(lr, MIN_LR) / MIN_LR) * LR_SLIDER_STEPS_PER_DECADE)
+        return round(self._slider_value(lr))
 
     @Slot(float)
     def _field_changed(self, lr: float) -> None:
         with QSignalBlocker(self.slider):
             self.slider.setValue(self._slider_position(lr))
+        self._show_limit()
         self.value_changed.emit(lr)
 
     @Slot(int)
@@ -230,6 +329,7 @@ class LearningRateControl(QWidget):
         lr = float(f"{MIN_LR * 10 ** (position / LR_SLIDER_STEPS_PER_DECADE):.3g}")
         with QSignalBlocker(self.field):
             self.field.setValue(min(lr, MAX_LR))
+        self._show_limit()
         self.value_changed.emit(self.field.value())
 
 

@@ -37,6 +37,7 @@ from gui.views.weights import WeightsPlot
 from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
 from gui.worker import Frame, TrainingController
 from model.config import SettingError, TrainConfig
+from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
 from model.network import NetworkSpec, Params
 from model.presets import DATASET_DEFAULTS, PRESETS, matching_preset
@@ -584,8 +585,11 @@ class MainWindow(QMainWindow):
             return
         self._diverged_shown = True
         diverged = frame.snapshot.diverged
-        self.message_bar.show_message(f"<b>Training diverged</b> at {diverged.where}: {diverged.reason} Export "
-                                      "them with Ctrl+E, or lower the learning rate and press Reset (R).", "error")
+        remark = lr_remark(diverged.lr, frame.lr_limit)  # the estimate before it diverged
+        self.message_bar.show_message(f"<b>Training diverged</b> at {diverged.where}: {diverged.reason}"
+                                      + (f" ({remark}.)" if remark else "")
+                                      + " Export them with Ctrl+E, or lower the learning rate and press Reset (R).",
+                                      "error")
         self.statusBar().showMessage("Training diverged: paused.")
         self.panel.set_running(False)
         self.panel.set_trainable(False)
@@ -674,6 +678,7 @@ class MainWindow(QMainWindow):
     def _draw(self, frame: Frame) -> None:
         """Feed every view the frame."""
         snapshot = frame.snapshot
+        self.panel.lr.set_limit(frame.lr_limit)
         self.loss_plot.show_history(snapshot.history, running=frame.running)
         self.boundary_plot.show_network(snapshot.theta, final=not frame.running)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,

@@ -38,6 +38,7 @@ from gui.views.shown_params import (  # noqa: F401 (MAX_SHOWN_PARAMS re-exported
     change_histogram,
     choose_shown_params,
 )
+from model.curvature import trainer_lr_limit
 from model.datasets import Dataset
 from model.trainer import Snapshot, Trainer
 
@@ -47,6 +48,7 @@ SHUTDOWN_WAIT_MS = 5000
 WORKER_BURST_SECONDS = 0.008  # a GIL-bound worker works this long, then rests WORKER_REST_SECONDS (GilTurns)
 WORKER_REST_SECONDS = 0.004
 GUI_YIELD_SECONDS = 0.05  # longest the worker waits for the GUI thread to go idle before its next call
+LIMIT_SECONDS = 0.25  # a run re-estimates the largest stable learning rate at most this often
 PROGRESS_SECONDS = 0.03  # a run publishes at least this often, from inside a long update too
 LOADING_POLL_MS = 10  # how often a run waiting for its compiled loop looks again
 SWITCH_INTERVAL = 0.0002  # seconds a thread waiting for the GIL waits before asking for it (Python's default: 5 ms)
@@ -69,6 +71,7 @@ class Frame:
     change: ChangeHistogram | None = None  # the last update's change over all parameters, when too many for bars
     progress: float = 0.0  # the share of the next update's batch computed so far (a long update under way)
     preparing: bool = False  # the run waits for its compiled loop (loading, or compiling on a first launch)
+    lr_limit: float = math.nan  # estimated largest stable learning rate here (model/curvature.py); nan: none
 
 
 @dataclass
@@ -148,6 +151,7 @@ class TrainingWorker(QObject):
         self._taken = True  # the GUI has pulled the latest frame
         self._published_at = 0.0
         self._preparing = False  # the run waits for its compiled loop
+        self._lr_limit, self._limit_at, self._limit_cost = math.nan, -math.inf, 0.0
         self._seq = itertools.count(1)
         self._network = 0
         # Written by the GUI thread, read here: plain attributes (a single store is atomic).
@@ -175,6 +179,7 @@ class TrainingWorker(QObject):
         self._end_run("stop")
         self._trainer, self._network = trainer, network
         self._shown = self._choose_shown(trainer)
+        self._limit_at = -math.inf
         self._publish(explain=True)
 
     @staticmethod
@@ -302,6 +307,15 @@ class TrainingWorker(QObject):
             self._publish(explain=True)
             self.run_stopped.emit(run.token, reason)
 
+    def _estimate_limit(self, trainer: Trainer, fresh: bool) -> float:
+        """Re-estimated when fresh (paused, stepping) or LIMIT_SECONDS after the last (and at most 5 % of the
+        time); never after a divergence: the weights kept are at its edge, the last estimate says more."""
+        now = time.perf_counter()
+        if trainer.diverged is None and (fresh or now - self._limit_at >= max(LIMIT_SECONDS, 20 * self._limit_cost)):
+            self._lr_limit = trainer_lr_limit(trainer)
+            self._limit_at, self._limit_cost = now, time.perf_counter() - now
+        return self._lr_limit
+
     def _publish(self, explain: bool) -> None:
         """Store a new Frame for the GUI, unless a run is under way and the GUI has not taken the last one."""
         trainer = self._trainer
@@ -314,7 +328,8 @@ class TrainingWorker(QObject):
         self._published_at = time.perf_counter()
         self._latest = Frame(next(self._seq), self._network, snapshot, trainer.dataset, tuple(trainer.names),
                              self._shown, explanation, self._run is not None, trainer.on_compiled_path,
-                             self._published_at, change, trainer.update_progress, self._preparing)
+                             self._published_at, change, trainer.update_progress, self._preparing,
+                             self._estimate_limit(trainer, fresh=explain))
         self._taken = False
 
 

@@ -499,3 +499,23 @@ def test_a_csv_is_read_in_the_background_with_a_busy_bar(qtbot, window, tmp_path
         assert window.loading_bar.isVisibleTo(window) and window.loading_label.text() == "Reading rows.csv…"
     assert finished.args == [True] and not window.loading_bar.isVisibleTo(window)
     assert frame_where(qtbot, window, lambda f: f.dataset.name == "csv:rows.csv").dataset.X.shape == (2000, 2)
+
+
+def test_the_learning_rate_slider_marks_the_estimated_limit_and_divergence_names_it(qtbot, window):
+    from model.curvature import stable_lr_limit
+    from model.presets import PRESETS
+
+    window.apply_preset("notebook_000")
+    frame = frame_where(qtbot, window, lambda f: f.dataset.name == "single_point")
+    params = Params(2, 1, np.array(frame.snapshot.theta))
+    spec = NetworkSpec.from_config(frame.snapshot.config)
+    expected = stable_lr_limit(params, frame.dataset.X, frame.dataset.y, spec)
+    assert window.panel.lr.limit() == pytest.approx(expected, rel=1e-9)  # the initial network's estimate
+    assert not window.panel.lr.above_limit() and PRESETS["notebook_000"].config.lr < expected
+    window.panel.lr.field.setValue(10.0)  # far above it: warned, then it diverges and says by how much
+    assert window.panel.lr.above_limit()
+    window.panel.max_epochs.setValue(100_000)
+    with qtbot.waitSignal(window.controller.run_stopped, timeout=TIMEOUT):
+        window.start_training()
+    frame_where(qtbot, window, lambda f: f.snapshot.diverged is not None)
+    assert "x the estimated limit" in window.message_bar.text()
