@@ -7,12 +7,11 @@ the grid is computed in a thread of its own (gui/views/surface.py), whatever the
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.common import CLASS_COLORS, SURFACE_STRENGTH, PlotView, diverging_colormap, style_plot
-from gui.views.surface import Surface, SurfaceComputer, SurfaceGrid, SurfaceRequest, class_regions
+from gui.views.surface import (
+    Surface,
+    SurfaceComputer,
+    SurfaceGrid,
+    SurfaceRequest,
+    class_regions,
+    wait_until_shown,
+)
 from model.datasets import Dataset
 from model.network import NetworkSpec
 
@@ -511,14 +517,7 @@ class BoundaryPlot(QWidget):
     def wait_for_surface(self, timeout: float = SURFACE_WAIT_SECONDS) -> bool:
         """Wait (processing events) until the latest show_network's surface is drawn; whether it was in time.
         For tests and exports: the window itself never waits."""
-        deadline = time.monotonic() + timeout
-        while self.surface_pending():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._computer.is_running():
-                return False
-            self._computer.wait_finished(self._requested_seq, min(remaining, 0.05))
-            QCoreApplication.processEvents()
-        return True
+        return wait_until_shown(self._computer, self.surface_pending, lambda: self._requested_seq, timeout)
 
     def shutdown(self) -> None:
         """Stop the surface thread (deleting the widget does too). Safe to call more than once."""

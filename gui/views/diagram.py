@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QGraphicsLineItem,
@@ -46,6 +46,7 @@ from gui.views.neuron_maps import (
     NeuronMaps,
     output_levels,
 )
+from gui.views.surface import wait_until_shown
 from model.datasets import Dataset
 from model.network import Layout, NetworkSpec
 
@@ -715,14 +716,7 @@ class NetworkDiagram(QWidget):
     def wait_for_maps(self, timeout: float = MAPS_WAIT_SECONDS) -> bool:
         """Wait (processing events) until the latest show_params' maps are drawn; whether they were in time.
         For tests and exports: the window itself never waits."""
-        deadline = time.monotonic() + timeout
-        while self.maps_pending():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._computer.is_running():
-                return False
-            self._computer.wait_finished(self._requested_seq, min(remaining, 0.05))
-            QCoreApplication.processEvents()
-        return True
+        return wait_until_shown(self._computer, self.maps_pending, lambda: self._requested_seq, timeout)
 
     def shutdown(self) -> None:
         """Stop the maps' thread (deleting the widget does too). Safe to call more than once."""

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from model.network import NetworkSpec, Params, Workspace, predict
 
@@ -318,3 +318,16 @@ class SurfaceComputer(QObject):
             self._rest_until = rest_until
             self._condition.notify_all()
             return True
+
+
+def wait_until_shown(computer: SurfaceComputer, pending, requested_seq, timeout: float) -> bool:
+    """Wait (processing events, so the result is delivered and drawn) until ``pending()`` is false, at most
+    ``timeout`` seconds; whether it was in time. For tests and exports: the window itself never waits."""
+    deadline = time.monotonic() + timeout
+    while pending():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not computer.is_running():
+            return False
+        computer.wait_finished(requested_seq(), min(remaining, 0.05))
+        QCoreApplication.processEvents()
+    return True
