@@ -141,9 +141,6 @@ class FileActions(QObject):
         else:
             self.window.show_current_settings()
 
-    def is_loading(self) -> bool:
-        return self._reading is not None
-
     def open_csv(self, path: str | Path) -> bool:
         """Start reading a CSV file in the background; False if another file is still being read. When it
         is read, its network replaces the one in use (undoable), and csv_finished says

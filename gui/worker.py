@@ -132,10 +132,6 @@ class GilTurns:
             self._burst_began = time.perf_counter()
 
 
-def trainer_holds_gil(trainer: Trainer | None) -> bool:
-    return trainer is not None and trainer.gil_bound
-
-
 class TrainingWorker(QObject):
     """Owns the Trainer. Lives in a QThread; every slot runs there. Parentless, as moveToThread requires."""
 
@@ -277,7 +273,7 @@ class TrainingWorker(QObject):
         """Between the trainer's updates (and row blocks of a long one): let the GUI thread finish drawing
         (GilTurns); publish a frame if a long update has kept the window waiting; stop if the GUI has
         interrupted the run."""
-        if trainer_holds_gil(self._trainer):
+        if self._trainer.gil_bound:
             self._turns.worker_checkpoint()
         if self._taken and time.perf_counter() - self._published_at > PROGRESS_SECONDS:
             self._publish(explain=False)
