@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QWidget
 
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#d62728"
@@ -214,3 +215,12 @@ class LogAxis(pg.AxisItem):
 class PlotView(pg.GraphicsLayoutWidget):
     """The pyqtgraph layout view every plot is drawn in."""
 
+
+def hidden_in_window(widget: QWidget) -> bool:
+    """Whether ``widget`` or a widget it is in (short of the window) is hidden, as a tab not shown is: a view
+    then keeps the newest data and draws it when shown, rather than at every frame."""
+    while not widget.isWindow():
+        if widget.isHidden():
+            return True
+        widget = widget.parentWidget()
+    return False
