@@ -154,6 +154,22 @@ def test_a_new_network_reuses_the_curves_and_relabels_them(plot):
     assert visible == plot.curves
 
 
+@pytest.mark.parametrize("hidden", [4, 1024])  # bars below the curves, or the histogram
+def test_the_cursor_marks_an_epoch_on_the_curves_over_time(plot, hidden):
+    trainer = xor_trainer(hidden, mode="full")
+    shown = lay_out(plot, trainer)
+    trainer.run(60)
+    plot.show_snapshot(trainer.snapshot(shown.index), shown.index)
+    assert plot.cursor_epoch() is None and not plot.cursor.isVisible()
+    plot.set_cursor(25)
+    assert plot.cursor_epoch() == 25 and plot.cursor.isVisible()
+    assert plot.cursor.getViewBox() is plot.curves_plot.getViewBox()  # where the epochs are, not on the change
+    x_low, x_high = plot.curves_plot.getViewBox().viewRange()[0]
+    assert x_low < 25 < x_high
+    plot.set_cursor(None)
+    assert plot.cursor_epoch() is None and not plot.cursor.isVisible()
+
+
 # --- the last change: bars or histogram ---------------------------------------------------------------------
 
 def test_a_small_network_shows_each_parameters_change_as_a_bar(plot, numpy_path):

@@ -20,6 +20,7 @@ from gui.views.common import (
     install_follow_reset,
     style_plot,
 )
+from gui.views.loss import cursor_line
 from gui.views.shown_params import MAX_BARS, ChangeHistogram, change_histogram
 from model.trainer import Snapshot, epoch_count
 
@@ -159,6 +160,9 @@ class WeightsPlot(PlotView):
         # never hides them; its entries read down each column.
         self.legend = self._new_legend(1)
         self._legend_columns = 0
+        self.cursor = cursor_line()
+        self.curves_plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.setZValue(1)  # above the curves
         self.curves_follow = FollowView(self.curves_plot)
         self.bars_follow = FollowView(self.bars_plot, padding=0.08)
         install_follow_reset(self, [self.curves_follow, self.bars_follow])
@@ -385,7 +389,16 @@ class WeightsPlot(PlotView):
                                 **{"font-size": "8pt"})
         self.bars_follow.show((float(edges[0]), float(edges[-1])), (0.0, max(float(counts.max()), 1.0)))
 
+    def set_cursor(self, epoch: float | None) -> None:
+        """A vertical line at ``epoch`` over the parameters' curves (None: no line)."""
+        self.cursor.setVisible(epoch is not None)
+        if epoch is not None:
+            self.cursor.setValue(float(epoch))
+
     # --- what is drawn (for tests and the window) ------------------------------------------------------
+    def cursor_epoch(self) -> float | None:
+        return self.cursor.value() if self.cursor.isVisible() else None
+
     def bar_heights(self) -> np.ndarray:
         return np.array(self._heights, copy=True)
 
