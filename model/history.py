@@ -3,60 +3,99 @@
 Rows are kept for epochs that are multiples of ``stride`` (1 at first). When the buffer is full, every
 row whose epoch is not a multiple of 2*stride is dropped and the stride doubles, so 10**7 epochs take the
 same memory as 10**4: the resolution halves instead.
+
+Each row holds the epoch, the four COLUMNS, the parameter vector theta at the end of that epoch and, when
+``state_words`` > 0, the state of the run's sample-order stream then (model/replay.py: what lets a run be
+continued exactly from a row). The buffers are allocated once: ``nbytes`` = capacity x row_bytes, where
+row_bytes = 8 (epoch) + 32 (columns) + 8 x n_params + 4 x state_words, and capacity is lowered so that this
+stays within MAX_BYTES (16 MB), but never below 64 rows (9.6 MB for the largest network the settings allow,
+16 inputs x 1024 hidden units, with stream states).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 COLUMNS = ("train_loss", "test_loss", "metric", "test_metric")
+DEFAULT_CAPACITY = 4096
+MIN_CAPACITY = 64
 MAX_PARAM_VALUES = 1_000_000  # cap on capacity * n_params: 8 MB of parameter history at most
+MAX_BYTES = 16_000_000  # cap on capacity * row_bytes: stream states (2,500 bytes a row) dominate small nets
+
+
+def row_bytes(n_params: int, state_words: int = 0) -> int:
+    """The bytes one row of a History takes: epoch, COLUMNS, theta and the stream state."""
+    return 8 + 8 * len(COLUMNS) + 8 * n_params + 4 * state_words
 
 
 class History:
-    def __init__(self, n_params: int, capacity: int = 4096):
-        capacity = max(64, min(capacity, MAX_PARAM_VALUES // max(n_params, 1)))
+    def __init__(self, n_params: int, capacity: int = DEFAULT_CAPACITY, state_words: int = 0):
+        capacity = min(capacity, MAX_PARAM_VALUES // max(n_params, 1), MAX_BYTES // row_bytes(n_params, state_words))
+        capacity = max(MIN_CAPACITY, capacity)
         capacity -= capacity % 2
-        self.capacity, self.stride, self.count = capacity, 1, 0
+        self.capacity, self.stride, self.count, self.state_words = capacity, 1, 0, state_words
         self.epoch = np.zeros(capacity, dtype=np.int64)
         self.columns = {name: np.full(capacity, np.nan) for name in COLUMNS}
         self.params = np.zeros((capacity, n_params))
+        self.states = np.zeros((capacity, state_words), dtype=np.uint32)  # (capacity, 0) when not kept
 
-    def append(self, epochs: np.ndarray, values: dict[str, np.ndarray], params: np.ndarray) -> None:
-        """Add rows for ``epochs`` (increasing); ``values`` maps column names to arrays like epochs,
-        ``params`` holds one parameter vector per epoch."""
-        keep = epochs % self.stride == 0
-        epochs, params = epochs[keep], params[keep]
-        values = {name: np.asarray(column)[keep] for name, column in values.items()}
-        start = 0
-        while start < len(epochs):
-            if self.count == self.capacity:
-                self._halve()
-                # rows not yet stored must also obey the new stride
-                keep = epochs[start:] % self.stride == 0
-                epochs = np.concatenate([epochs[:start], epochs[start:][keep]])
-                params = np.concatenate([params[:start], params[start:][keep]])
-                values = {n: np.concatenate([c[:start], c[start:][keep]]) for n, c in values.items()}
-                continue
-            take = min(self.capacity - self.count, len(epochs) - start)
-            rows = slice(self.count, self.count + take)
-            self.epoch[rows] = epochs[start : start + take]
-            self.params[rows] = params[start : start + take]
-            for name, column in values.items():
-                self.columns[name][rows] = column[start : start + take]
-            self.count += take
-            start += take
+    def append(self, epochs: np.ndarray, values: dict[str, np.ndarray], params: np.ndarray,
+               states: Mapping[int, np.ndarray] | None = None) -> None:
+        """Add rows for ``epochs`` (increasing, after the last row's); ``values`` maps column names to arrays
+        like epochs, ``params`` holds one parameter vector per epoch (k, n_params), and ``states`` the stream
+        state (state_words,) of each epoch that becomes a row, when this history keeps them (others are not
+        read). Halves first as often as the rows kept then need, as adding them one at a time would."""
+        epochs = np.asarray(epochs)
+        self._halve_to(self._stride_for(epochs))
+        keep = np.flatnonzero(epochs % self.stride == 0)
+        rows = slice(self.count, self.count + len(keep))
+        self.epoch[rows], self.params[rows] = epochs[keep], params[keep]
+        for name, column in values.items():
+            self.columns[name][rows] = np.asarray(column)[keep]
+        if self.state_words and len(keep):
+            self.states[rows] = [states[int(epoch)] for epoch in epochs[keep]]
+        self.count += len(keep)
 
-    def _halve(self) -> None:
-        self.stride *= 2
-        keep = np.flatnonzero(self.epoch[: self.count] % self.stride == 0)
+    def _stride_for(self, epochs: np.ndarray) -> int:
+        """The smallest doubling of the stride at which the rows stored and those of ``epochs`` fit."""
+        stride, stored = self.stride, self.epoch[: self.count]
+        while np.count_nonzero(stored % stride == 0) + np.count_nonzero(epochs % stride == 0) > self.capacity:
+            stride *= 2
+        return stride
+
+    def _halve_to(self, stride: int) -> None:
+        """Keep the rows whose epoch is a multiple of ``stride`` (a doubling of the present one)."""
+        if stride == self.stride:
+            return
+        self.stride = stride
+        keep = np.flatnonzero(self.epoch[: self.count] % stride == 0)
         n = len(keep)
-        self.epoch[:n] = self.epoch[keep]
-        self.params[:n] = self.params[keep]
+        for rows in self._buffers():
+            rows[:n] = rows[keep]
         for column in self.columns.values():
-            column[:n] = column[keep]
             column[n:] = np.nan
         self.count = n
+
+    def stride_after(self, epoch: int) -> int:
+        """The stride once the epochs after the last row, up to ``epoch``, are appended: what the trainer uses
+        to keep stream states only for the epochs that become rows."""
+        last = int(self.epoch[self.count - 1]) if self.count else 0
+        return self._stride_for(np.arange(last + 1, epoch + 1))
+
+    def row_at_or_before(self, epoch: int) -> int:
+        """The index of the last row whose epoch is <= ``epoch``, or -1 when there is none."""
+        return int(np.searchsorted(self.epoch[: self.count], epoch, side="right")) - 1
+
+    def copy_until(self, epoch: int) -> History:
+        """A copy holding the rows up to ``epoch``, at this history's stride and capacity."""
+        copy = History(self.params.shape[1], self.capacity, self.state_words)
+        n = self.row_at_or_before(epoch) + 1
+        for mine, theirs in zip(self._buffers(), copy._buffers(), strict=True):
+            theirs[:n] = mine[:n]
+        copy.stride, copy.count = self.stride, n
+        return copy
 
     def view(self, param_columns: slice | np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Copies of the filled rows: "epoch", the COLUMNS and "params" (rows x n_params, or the columns asked:
@@ -70,4 +109,8 @@ class History:
 
     @property
     def nbytes(self) -> int:
-        return self.epoch.nbytes + self.params.nbytes + sum(c.nbytes for c in self.columns.values())
+        return sum(rows.nbytes for rows in self._buffers())
+
+    def _buffers(self) -> list[np.ndarray]:
+        """Every per-row buffer."""
+        return [self.epoch, self.params, self.states, *self.columns.values()]

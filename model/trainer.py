@@ -14,20 +14,25 @@ Update modes and their epochs:
 Per-epoch numbers: the train loss of an epoch is the mean over its samples of the loss each update saw
 before it was applied (what the notebooks print), and so are the train accuracy / R^2; test loss and
 test metrics are evaluated on the network at the end of the epoch.
+
+The run's past: weight edits and learning-rate changes are logged (``events``); the history's rows and epoch
+0 are recorded states (``theta_at_epoch``), and any past update can be made again from the one before it
+(``state_after``, ``state_at_epoch``, ``inspect_update``), bit for bit: see model/replay.py.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from model import kernel
+from model import kernel, replay
 from model.config import SettingError, TrainConfig, check_lr
 from model.datasets import Dataset
-from model.history import History
+from model.history import DEFAULT_CAPACITY, History
 from model.network import (
     NetworkSpec,
     Params,
@@ -42,6 +47,7 @@ from model.network import (
     loss_value,
     predict,
 )
+from model.replay import STREAM_WORDS, Checkpoint, Event
 
 DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order each epoch
 # A chunk of updates is one compiled call (or one pass of the NumPy loop): long enough to amortise the call and
@@ -63,6 +69,7 @@ ROW_BLOCK_VALUES = 1 << 16  # rows x hidden units per block
 COMPILED_MAX_WORK = 6000
 SCALAR_COST = {"sigmoid": 3.0, "tanh": 3.0}  # relative to relu, linear and leaky_relu (1)
 STOPPED = 3  # a stop request served inside a long update (NumPy path): that update was not applied
+TEST_COLUMNS = ("test_loss", "test_metric")  # an epoch's numbers on the test set, when the dataset has one
 
 
 def compiled_path(config: TrainConfig, n_inputs: int, n_samples: int) -> bool:
@@ -186,7 +193,8 @@ class _LastUpdate:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, dataset: Dataset, initial: Params | None = None):
+    def __init__(self, config: TrainConfig, dataset: Dataset, initial: Params | None = None,
+                 history_capacity: int = DEFAULT_CAPACITY):
         self.dataset = dataset
         self.config = config
         self.spec = NetworkSpec.from_config(config)
@@ -195,8 +203,9 @@ class Trainer:
             if not ((targets >= 0) & (targets <= 1)).all():
                 raise SettingError("loss", config.loss, "needs targets between 0 and 1; this dataset has others")
         d = dataset.n_inputs
-        # One stream: the initial weights first, then the sample orders (as in notebook 004).
-        self.rng = np.random.RandomState(config.seed)
+        # One stream: the initial weights first, then the sample orders (as in notebook 004); its state is read
+        # fast, for the history's rows (model/replay.py).
+        self.rng, self._stream = replay.new_stream(config.seed)
         if initial is None:
             self.params = init_params(config, d, self.rng)
         else:
@@ -233,7 +242,15 @@ class Trainer:
         self.row_block = max(1, ROW_BLOCK_VALUES // config.hidden)
         self._classification = dataset.task == "classification"
         self._carry = np.zeros(kernel.TOTALS)  # the unfinished epoch's sums (EpochTotals' columns)
-        self.history = History(size)
+        # Rows keep the stream's state in the modes that draw orders: a run continues exactly from any row.
+        self.history = History(size, history_capacity, STREAM_WORDS if config.mode in DRAWING_MODES else 0)
+        self._drawn_states: dict[int, np.ndarray] = {}  # epoch -> stream state at its end, until it closes
+        origin = self.params.theta.copy()
+        origin.flags.writeable = False
+        self._origin = Checkpoint(0, origin, self.rng.get_state())  # epoch 0: where replays begin without a row
+        self._events: list[Event] = []  # edits and learning-rate changes, in order (Trainer.events)
+        self._paths: list[tuple[int, bool]] = []  # (updates made, compiled) where a run switched paths
+        self._numpy_forced = False  # a replay remaking updates first made on the NumPy path
         self.diverged: Divergence | None = None
         self.last_epoch: dict[str, float] | None = None  # the latest closed epoch's numbers
         self._last: _LastUpdate | None = None
@@ -254,7 +271,33 @@ class Trainer:
 
     # --- settings that change without a reset -------------------------------------------------------
     def set_learning_rate(self, lr: float) -> None:
-        self.config = self.config.replace(lr=check_lr(lr))
+        """Train with ``lr`` from the next update on; a change is logged (Trainer.events)."""
+        lr = check_lr(lr)
+        if lr != self.config.lr:
+            self._events.append(Event(self.updates, "lr", replay.LR_INDEX, lr, self.config.lr))
+            self.config = self.config.replace(lr=lr)
+
+    def set_parameter(self, index: int, value: float) -> None:
+        """Set theta[index] to ``value`` (the next update starts from it) and log the edit (Trainer.events).
+        Raises SettingError for an index outside theta, a bias of a network without biases, or a value that is
+        not a finite number."""
+        size = self.layout.size
+        if not isinstance(index, int | np.integer) or isinstance(index, bool) or not 0 <= index < size:
+            raise SettingError("parameter", index, f"must be an index from 0 to {size - 1}")
+        name = self.names[index]
+        biases = (self.layout.b1, self.layout.b2)
+        if not self.config.bias and any(part.start <= index < part.stop for part in biases):
+            raise SettingError(name, value, "is a bias, and this network has none (bias = false)")
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+            raise SettingError(name, value, "must be a finite number")
+        old = float(self.params.theta[index])
+        self.params.theta[index] = value
+        self._events.append(Event(self.updates, "param", int(index), float(value), old))
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The edits and learning-rate changes made so far, in order (read-only records)."""
+        return tuple(self._events)
 
     # --- sizes ----------------------------------------------------------------------------------------
     @property
@@ -327,8 +370,10 @@ class Trainer:
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped_by = "time"
                     break
-                compiled = kernel.ready(self._problem.key) if self.uses_compiled else None
+                compiled = kernel.ready(self._problem.key) if self.uses_compiled and not self._numpy_forced else None
                 path = compiled is not None
+                if not self._paths or self._paths[-1][1] != path:  # compiled and NumPy agree to 1e-12, not in bits
+                    self._paths.append((self.updates, path))
                 count = min(remaining, self.max_chunk_updates, self._chunk_updates[path])
                 began = time.perf_counter()
                 done, status = self._chunk(count, target, compiled, should_stop)
@@ -378,7 +423,7 @@ class Trainer:
             first = 0 if self.position == 0 else self.updates_per_epoch - self.position
             begun = 0 if done <= first else -(-(done - first) // self.updates_per_epoch)
             self.rng.set_state(rng_before)
-            self._draw_orders(begun)
+            self._draw_orders(begun, self._states_every(self.epoch + (self.position + done) // self.updates_per_epoch))
         if compiled is not None:
             out.loss_sum = attempted_loss  # the last applied update's, unless it diverged (_keep_last replays it)
         if done:
@@ -405,21 +450,41 @@ class Trainer:
         new_epochs = -(-(count - first) // upe)
         current = [self.order[None, :]] if first else []  # taken before the draws below replace self.order
         rng_before = self.rng.get_state() if new_epochs else None
-        orders = np.concatenate([*current, self._draw_orders(new_epochs)])
+        keep_every = self._states_every(self.epoch + (position + count) // upe)
+        orders = np.concatenate([*current, self._draw_orders(new_epochs, keep_every)])
         return orders, 1, rng_before
 
-    def _draw_orders(self, epochs: int) -> np.ndarray:
-        """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order."""
-        n, mode = self.n_samples, self.config.mode
-        if mode == "random_sample":  # one draw of epochs * n equals epochs draws of n, in order
-            orders = self.rng.randint(0, n, size=(epochs, n)).astype(np.int64)
-        else:
-            orders = np.empty((epochs, n), dtype=np.int64)
-            for e in range(epochs):
-                orders[e] = self.rng.permutation(n)
+    def _states_every(self, last_epoch: int) -> int:
+        """Keep the stream's state at the end of the epochs that are multiples of this (0: none): those that
+        are history rows once the epochs up to ``last_epoch`` close, and all that may be later."""
+        return self.history.stride_after(last_epoch) if self.history.state_words else 0
+
+    def _draw_orders(self, epochs: int, keep_every: int) -> np.ndarray:
+        """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order. Keeps the
+        stream's state right after the order of each epoch that is a multiple of ``keep_every`` (0: none): its
+        state at that epoch's end, since the next draw is the next epoch's order."""
+        orders = np.empty((epochs, self.n_samples), dtype=np.int64)
+        first = self.epoch + 1 + (self.position > 0)  # the epoch the first order is for
+        start = 0
+        for end in range(-first % keep_every + 1, epochs + 1, keep_every) if keep_every else ():
+            self._fill_orders(orders[start:end])
+            self._drawn_states[first + end - 1] = self._stream.words()
+            start = end
+        self._fill_orders(orders[start:])
         if epochs:
             self.order = orders[-1]
         return orders
+
+    def _fill_orders(self, orders: np.ndarray) -> None:
+        """Draw the sample orders ``orders`` (epochs, n), in turn."""
+        n = self.n_samples
+        if not len(orders):
+            return
+        if self.config.mode == "random_sample":  # one draw of epochs * n equals epochs draws of n, in order
+            orders[...] = self.rng.randint(0, n, size=orders.shape)
+        else:
+            for order in orders:
+                order[...] = self.rng.permutation(n)
 
     def _keep_last(self, orders, stride, done, status, compiled) -> None:
         """Keep the last applied update's record from what the chunk left in self._out."""
@@ -530,12 +595,14 @@ class Trainer:
             # Only the epochs the history keeps at its resolution, and the latest: the rest would be thrown away.
             wanted = epochs % self.history.stride == 0
             wanted[-1] = True
-            for name in ("test_loss", "test_metric"):
+            for name in TEST_COLUMNS:
                 values[name] = np.full(k, np.nan)
             test = evaluate_many(rows[wanted], self.dataset.X_test, self.dataset.y_test, self.spec, self.layout,
                                  self._classification)
-            values["test_loss"][wanted], values["test_metric"][wanted] = test
-        self.history.append(epochs, values, rows)
+            for name, column in zip(TEST_COLUMNS, test, strict=True):
+                values[name][wanted] = column
+        self.history.append(epochs, values, rows, self._drawn_states)
+        self._drawn_states = {epoch: state for epoch, state in self._drawn_states.items() if epoch > epochs[-1]}
         self.epoch += k
         self.last_epoch = {name: float(column[-1]) for name, column in values.items()}
 
@@ -584,6 +651,106 @@ class Trainer:
                 e[key] *= len(rows) / m
             e.update(loss=np.array(record.loss), grad=record.grad.copy(), delta=record.delta.copy(), m=np.array(m))
         return e
+
+    # --- the run's past: recorded epochs, and replays from them (model/replay.py) -----------------------
+    def theta_at_epoch(self, epoch: int) -> np.ndarray:
+        """The parameters at the end of a recorded ``epoch`` (a history row; 0: the initial weights), as a
+        read-only copy; KeyError for an epoch not recorded (the history keeps multiples of its stride)."""
+        if epoch == 0:
+            theta = self._origin.theta
+        else:
+            row = self.history.row_at_or_before(epoch)
+            if row < 0 or self.history.epoch[row] != epoch:
+                raise KeyError(f"epoch {epoch:,} is not recorded (the history keeps every {self.history.stride:,})")
+            theta = self.history.params[row]
+        theta = theta.copy()
+        theta.flags.writeable = False
+        return theta
+
+    def recorded_epoch_at_or_before(self, epoch: int) -> int:
+        """The latest recorded epoch (theta_at_epoch has it) that is <= ``epoch``; 0 when none is."""
+        row = self.history.row_at_or_before(epoch)
+        return int(self.history.epoch[row]) if row >= 0 else 0
+
+    def state_after(self, update: int) -> Trainer:
+        """A new trainer in this run's state right after ``update`` updates (0 to self.updates), before any edit
+        made while paused there: the same parameters, stream, position, history rows (at this history's
+        resolution), events, learning rate, last update and last epoch. Continued with the same settings, it
+        gives the same bits as this run did. Made again from the nearest recorded point before ``update`` (see
+        model/replay.py); this trainer is not changed. SettingError for an update out of range."""
+        self._check_update(update, 0)
+        start = self._checkpoint_before(update)
+        fork = self._fork(start, replay.lr_before(self._events, start.epoch * self.updates_per_epoch, self.config.lr))
+        for at, change in replay.changes_between(self._events, self._paths, fork.updates, update):
+            fork._advance(at - fork.updates, target_loss=None)
+            if isinstance(change, Event):
+                fork._apply(change)
+            else:
+                fork._numpy_forced = not change
+        fork._advance(update - fork.updates, target_loss=None)
+        fork._numpy_forced = False
+        return fork
+
+    def state_at_epoch(self, epoch: int) -> Trainer:
+        """A new trainer in this run's state at the end of ``epoch`` ("resume from here"): state_after the
+        epoch's last update."""
+        if (not isinstance(epoch, int | np.integer) or isinstance(epoch, bool)
+                or not 0 <= epoch * self.updates_per_epoch <= self.updates):
+            raise SettingError("epoch", epoch, f"must be a whole number from 0 to {self.epoch:,} (the epochs made)")
+        return self.state_after(int(epoch) * self.updates_per_epoch)
+
+    def inspect_update(self, update: int, max_rows: int | None = EXPLAIN_MAX_ROWS
+                       ) -> tuple[UpdateRecord, dict[str, np.ndarray]]:
+        """The record of past update number ``update`` (1 to self.updates) and its explanation, as
+        last_update() and explain_last_update(max_rows) gave them right after it (made again by state_after)."""
+        self._check_update(update, 1)
+        past = self.state_after(update)
+        return past.last_update(), past.explain_last_update(max_rows)
+
+    def _check_update(self, update: int, lowest: int) -> None:
+        if not isinstance(update, int | np.integer) or isinstance(update, bool) or not lowest <= update <= self.updates:
+            raise SettingError("update", update, f"must be a whole number from {lowest} to {self.updates:,}")
+
+    def _checkpoint_before(self, update: int) -> Checkpoint:
+        """The recorded point nearest before ``update``, strictly (so that update is made again and its record
+        known): the history row of the latest recorded epoch whose end comes before it, or epoch 0."""
+        history = self.history
+        usable = history.state_words or self.config.mode not in DRAWING_MODES  # rows with what a replay needs
+        row = history.row_at_or_before((update - 1) // self.updates_per_epoch) if update and usable else -1
+        if row < 0:
+            return self._origin
+        stream = self._origin.stream
+        if history.state_words:
+            stream = replay.stream_state(history.states[row], stream)
+        return Checkpoint(int(history.epoch[row]), history.params[row].copy(), stream)
+
+    def _fork(self, start: Checkpoint, lr: float) -> Trainer:
+        """A new trainer at ``start``, with this run's past up to there and the learning rate ``lr``."""
+        initial = Params(self.params.n_inputs, self.params.n_hidden, start.theta)
+        fork = Trainer(self.config.replace(lr=lr), self.dataset, initial)
+        fork.history = self.history.copy_until(start.epoch)
+        fork.rng.set_state(start.stream)
+        fork.epoch, fork.updates = start.epoch, start.epoch * self.updates_per_epoch
+        fork.last_epoch = self._epoch_numbers(start.epoch)
+        fork._origin = self._origin
+        fork._events = [event for event in self._events if event.update < fork.updates]
+        fork._paths = [(at, compiled) for at, compiled in self._paths if at < fork.updates]
+        fork.row_block, fork.max_chunk_updates = self.row_block, self.max_chunk_updates  # the same sums, in order
+        return fork
+
+    def _epoch_numbers(self, epoch: int) -> dict[str, float] | None:
+        """last_epoch as it was when ``epoch`` (recorded, or 0) had just closed."""
+        if epoch == 0:
+            return None
+        row = self.history.row_at_or_before(epoch)
+        names = ("train_loss", "metric", *(TEST_COLUMNS if self.dataset.has_test else ()))
+        return {name: float(self.history.columns[name][row]) for name in names}
+
+    def _apply(self, event: Event) -> None:
+        if event.kind == "lr":
+            self.set_learning_rate(event.value)
+        else:
+            self.set_parameter(event.index, event.value)
 
     def evaluate(self) -> dict[str, float]:
         """Loss and accuracy / R^2 of the current network on the training set (and test set)."""
