@@ -2,8 +2,9 @@
 history, plots as PNG or SVG.
 
 FileActions talks to the window only through its public methods (``drawn_frame``, ``new_network``,
-``show_error``, ``show_status``). A CSV file is read in a background thread, so a big file never stalls the
-window; the window shows a busy bar meanwhile, and the result comes back to the GUI thread as a signal.
+``show_error``, ``show_status``; for plots ``plot_widgets``, ``show_plot`` and ``wait_for_views``). A CSV
+file is read in a background thread, so a big file never stalls the window; the window shows a busy bar
+meanwhile, and the result comes back to the GUI thread as a signal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QRectF, Signal, Slot
-from PySide6.QtGui import QPainter, QRegion
+from PySide6.QtGui import QPainter, QPicture, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -209,12 +210,13 @@ class FileActions(QObject):
             self.export_plot(name, path)
 
     def export_plot(self, name: str, path: str | Path) -> bool:
-        """Save a plot ("loss", "boundary", "weights") or the whole "window" as PNG or SVG. The file is written
+        """Save a plot (a name of the window's plot_widgets(): "network", "loss", ...) or the whole "window" as PNG
+        or SVG. The file is written
         whole or not at all (an earlier file of that name stays as it was), and a failure is reported."""
         window = self.window
         widget, path = window.plot_widgets()[name], Path(path)
-        if name in ("boundary", "window"):
-            window.boundary_plot.wait_for_surface()  # the surface of the weights shown, not an older one
+        window.show_plot(name)  # a page behind another tab is not laid out or drawn
+        window.wait_for_views()  # the boundary's surface and the diagram's maps of the weights shown, not older ones
 
         def write() -> None:
             if path.suffix.lower() == ".svg":
@@ -258,7 +260,8 @@ def save_png(widget: QWidget, path: Path) -> None:
 #   * QSvgGenerator draws at 72 dpi unless told otherwise, while the widgets were laid out at the screen's dpi
 #     (96): fonts came out at 3/4 of their size and pyqtgraph's axes, which it records in a QPicture and plays
 #     back scaled to the device's dpi, shrank to 3/4 while the data did not: axes and data did not line up.
-#     The generator gets the widget's own dpi.
+#     The generator gets the dpi a QPicture is recorded at (the screen's), as every widget is now played to it
+#     from one (below), and a picture is played scaled by the device's dpi over that.
 #   * pyqtgraph draws curves, axes and symbols with cosmetic pens (1 px whatever the scale) under the view's
 #     data-to-pixels matrix, e.g. matrix(30.6,0,0,-13711,...). Qt writes them as vector-effect="non-scaling-stroke",
 #     which librsvg ignores: a 1-unit stroke scaled 13711 times is a filled blob (the loss curve), or one solid
@@ -273,6 +276,15 @@ def save_png(widget: QWidget, path: Path) -> None:
 #     clip as a <symbol>'s viewport, which QSvgRenderer does clip to, while librsvg (which does not clip symbols)
 #     follows the clip-path; as Qt's symbols nested in symbols replace the outer clip instead of narrowing it,
 #     _clip_within narrows Qt's own clips to the visible part of their widget first.
+#   * Qt's generator loses a clip when QPainter.restore() returns to a state that has a clip of its own (inside
+#     a pyqtgraph ViewBox, which clips its children): QPainter hands the restored clip to the engine while
+#     clipping is switched off, so the generator writes no <clipPath> for it, then switches clipping back on
+#     pointing at the last one it wrote, the clip of whatever was painted between save and restore. A
+#     QGraphicsTextItem clips to its own box, so everything painted after a text item in a view (in the network
+#     diagram: the maps, their borders, the input boxes, drawn above the column headers) landed in that text's
+#     box and vanished. Each widget is therefore recorded in a QPicture and the picture played to the generator:
+#     the picture records the clip QPainter hands its engine on a restore and plays it back as a clip set
+#     explicitly, which the generator does write.
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 _HREF = f"{{{XLINK_NS}}}href"
@@ -332,14 +344,20 @@ def _svg_fragment(widget: QWidget, as_root: bool) -> ET.Element:
     generator.setOutputDevice(buffer)
     generator.setSize(widget.size())
     generator.setViewBox(widget.rect())
-    generator.setResolution(widget.logicalDpiX())
+    picture = QPicture()  # recorded first, then played to the generator: see the notes above svg_bytes
+    generator.setResolution(picture.logicalDpiX())  # played at the dpi it is recorded at: unscaled
+    # Only the root paints the window's background, as when the widget is drawn on screen.
+    flags = QWidget.RenderFlag.DrawWindowBackground if as_root else QWidget.RenderFlag(0)
+    recorder = QPainter(picture)
+    try:
+        QWidget.render(widget, recorder, QPoint(0, 0), QRegion(widget.rect()), flags)
+    finally:
+        recorder.end()
     painter = QPainter(generator)
     if not painter.isActive():
         raise OSError("Qt's SVG generator could not start")
-    # Only the root paints the window's background, as when the widget is drawn on screen.
-    flags = QWidget.RenderFlag.DrawWindowBackground if as_root else QWidget.RenderFlag(0)
     try:
-        QWidget.render(widget, painter, QPoint(0, 0), QRegion(widget.rect()), flags)
+        painter.drawPicture(0, 0, picture)
     finally:
         painter.end()
     return ET.fromstring(bytes(buffer.data()))

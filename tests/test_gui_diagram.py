@@ -1,15 +1,17 @@
 """The network diagram on its own: edges styled by their weights, bias labels, neuron maps computed off the GUI
 thread and equal to the network's own forward pass, hover values that follow the weights under a still cursor,
-a map shown large on a click, the weight matrices of a large hidden layer with a diagram of a few units, and
-maps on the boundary plot's slice. Assertions are on the items' data (pens, texts, images), not pixels."""
+a map shown large on a click, the weight matrices of a large hidden layer with a diagram of a few units, maps on
+the boundary plot's slice, and editing a weight or a bias by clicking it while paused. Assertions are on the items'
+data (pens, texts, images, the editor's text and the signal's arguments), not pixels."""
 
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtGui import QColor, QFocusEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
 from gui.views.boundary import BoundaryPlot
@@ -20,6 +22,7 @@ from gui.views.diagram import (
     SUBSET_UNITS,
     DiagramGeometry,
     EdgeStyles,
+    MatrixView,
     NetworkDiagram,
     strongest_units,
 )
@@ -389,3 +392,154 @@ def test_a_tab_not_shown_computes_no_maps_until_it_is(qapp):
     finally:
         diagram.shutdown()
         shiboken6.delete(tabs)
+
+
+# --- editing a parameter by clicking it (while paused) ----------------------------------------------------------
+def indices(n_inputs: int, n_hidden: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where W1 (inputs, hidden), b1 (1, hidden), W2 (hidden, 1) and b2 (1, 1) sit in theta, by the model's Layout."""
+    return Layout(n_inputs, n_hidden).split(np.arange(Layout(n_inputs, n_hidden).size))
+
+
+def hover(qtbot, view, point: QPoint) -> None:
+    """Move the mouse to a point, after the pause pyqtgraph's scene needs between two moves it reports."""
+    qtbot.wait(int(np.ceil(1000 / pg.getConfigOption("mouseRateLimit"))) + 2)
+    move_mouse(view, point)
+
+
+def type_and_press(qtbot, diagram: NetworkDiagram, text: str, key=Qt.Key.Key_Return) -> None:
+    """Type over the editor's selected text, as the user does, then press a key."""
+    qtbot.keyClicks(diagram.editor, text)
+    qtbot.keyClick(diagram.editor, key)
+
+
+def xor_with_biases(epochs: int = 30, **changes) -> Trainer:
+    return trained(DATASET_DEFAULTS["xor"][0].replace(**changes), "xor", epochs)  # 2-4-1 tanh, biases
+
+
+@pytest.mark.parametrize("what", ["w1 x2 to hidden 3", "b1 of hidden 3", "w2 of hidden 4", "b2"])
+def test_clicking_a_weight_or_bias_while_editable_edits_it(qtbot, widgets, what):
+    diagram = widgets()
+    trainer = xor_with_biases()
+    theta = show(diagram, trainer)
+    W1, b1, W2, b2 = indices(2, 4)
+    index, point = {
+        "w1 x2 to hidden 3": (W1[1, 2], lambda: diagram.point_of("w1_23")),  # the edge's middle
+        "b1 of hidden 3": (b1[0, 2], lambda: diagram.bias_point(2)),  # the label under its map
+        "w2 of hidden 4": (W2[3, 0], lambda: diagram.point_of("w2_4")),
+        "b2": (b2[0, 0], lambda: diagram.bias_point(OUTPUT_UNIT)),
+    }[what]
+    diagram.set_editable(True)
+    click(diagram.diagram_view, point())
+    assert diagram.editing() == index
+    assert diagram.editor.isVisibleTo(diagram)
+    assert diagram.editor.text() == repr(float(theta[index]))  # every digit
+    assert trainer.names[index] in diagram.hover_text()
+    with qtbot.waitSignal(diagram.parameter_edited, timeout=1000) as edited:
+        type_and_press(qtbot, diagram, "-1.25e-1")
+    assert edited.args == [index, -0.125]
+    assert diagram.editing() is None and not diagram.editor.isVisibleTo(diagram)
+    # the diagram shows the value the window sends back, not its own idea of it
+    hover(qtbot, diagram.diagram_view, point())
+    assert diagram.hover_text().startswith(f"{trainer.names[index]} = {theta[index]:.4g}")
+    changed = theta.copy()
+    changed[index] = -0.125
+    diagram.show_params(changed)
+    assert diagram.hover_text().startswith(f"{trainer.names[index]} = -0.125")
+    if what.startswith("b"):
+        assert diagram.bias_text(2 if what == "b1 of hidden 3" else OUTPUT_UNIT) == "b = -0.125"
+
+
+def test_text_that_is_not_a_finite_number_is_refused_and_named(qtbot, widgets):
+    diagram = widgets()
+    trainer = xor_with_biases()
+    theta = show(diagram, trainer)
+    index = indices(2, 4)[0][0, 3]  # w1_14: x1 to hidden 4
+    diagram.set_editable(True)
+    click(diagram.diagram_view, diagram.point_of("w1_14"))
+    assert diagram.editing() == index
+    with qtbot.assertNotEmitted(diagram.parameter_edited):
+        type_and_press(qtbot, diagram, "abc")
+        message = "w1_14 (x1 → hidden 4): 'abc' is not a number; type a finite number"
+        assert diagram.edit_error() == diagram.hover_text() == diagram.editor.toolTip() == message
+        assert diagram.editing() == index and diagram.editor.property("invalid") is True  # red, and still open
+        qtbot.keyClick(diagram.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        type_and_press(qtbot, diagram, "1e999")  # a float overflows to inf
+        assert diagram.edit_error() == "w1_14 (x1 → hidden 4): '1e999' is not finite; type a finite number"
+        qtbot.keyClick(diagram.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(diagram.editor, "nan")
+        assert diagram.edit_error() == "" and diagram.editor.property("invalid") is False  # typing clears it
+        qtbot.keyClick(diagram.editor, Qt.Key.Key_Return)
+        assert "'nan' is not finite" in diagram.edit_error()
+        qtbot.keyClick(diagram.editor, Qt.Key.Key_Escape)  # Escape cancels
+        assert diagram.editing() is None and not diagram.editor.isVisibleTo(diagram)
+        click(diagram.diagram_view, diagram.point_of("w1_14"))
+        assert diagram.editor.text() == repr(float(theta[index]))  # a new editor: the value, not the old text
+        for reason in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.MouseFocusReason):
+            QApplication.sendEvent(diagram.editor, QFocusEvent(QEvent.Type.FocusOut, reason))
+            if reason == Qt.FocusReason.PopupFocusReason:  # its own context menu: still editing
+                assert diagram.editing() == index
+        assert diagram.editing() is None  # clicking elsewhere cancels
+
+
+def test_clicks_do_not_edit_unless_editable(qtbot, widgets):
+    diagram = widgets()
+    show(diagram, xor_with_biases())
+    assert not diagram.is_editable()  # as while training
+    hover(qtbot, diagram.diagram_view, diagram.point_of("w2_1"))
+    assert diagram.hover_text().endswith("pause to edit")
+    click(diagram.diagram_view, diagram.point_of("w2_1"))
+    click(diagram.diagram_view, diagram.bias_point(0))
+    assert diagram.editing() is None and not diagram.editor.isVisibleTo(diagram)
+    diagram.set_editable(True)  # paused
+    hover(qtbot, diagram.diagram_view, diagram.bias_point(0))
+    assert diagram.hover_text().startswith("b1_1 = ") and diagram.hover_text().endswith("click to edit")
+    click(diagram.diagram_view, diagram.point_of("w2_1"))
+    assert diagram.editing() == indices(2, 4)[2][0, 0]
+    diagram.set_editable(False)  # training resumes: the editor goes
+    assert diagram.editing() is None and not diagram.editor.isVisibleTo(diagram)
+    click(diagram.diagram_view, diagram.point_of("b1_1"))  # a map still enlarges
+    assert diagram.large_unit() == 0
+
+
+def test_a_network_without_biases_has_no_bias_to_edit(qtbot, widgets):
+    diagram = widgets()
+    trainer = xor_with_biases(10, bias=False, hidden=40)  # a matrix view: its b1 row is there, all zeros
+    show(diagram, trainer)
+    diagram.set_editable(True)
+    _, _, W2, b2 = indices(2, 40)
+    view = diagram.matrix_view
+    with qtbot.assertNotEmitted(diagram.parameter_edited):
+        click(view, view.point_of(2, 7))  # row 2: b1
+        assert diagram.editing() is None
+        assert diagram.hover_text() == ("b1_8 (bias of hidden 8): this network has no biases (they stay 0); "
+                                        "nothing to edit")
+        assert not diagram.edit_parameter(int(b2[0, 0]))  # the output's bias has no label to click
+        assert diagram.editing() is None
+    hover(qtbot, view, view.point_of(2, 9))
+    assert diagram.hover_text() == "b1_10 = 0  (bias of hidden 10)  · no biases in this network"
+    click(view, view.point_of(3, 7))  # its w2 can be edited
+    assert diagram.editing() == W2[7, 0]
+
+
+def test_the_matrix_view_edits_a_cell_and_its_strip_picks_units(qtbot, widgets):
+    diagram = widgets()
+    trainer = xor_with_biases(20, hidden=64)
+    theta = show(diagram, trainer)
+    W1, b1, W2, _ = indices(2, 64)
+    view = diagram.matrix_view
+    diagram.set_editable(True)
+    for row, unit, index in ((1, 40, W1[1, 40]), (2, 5, b1[0, 5]), (3, 63, W2[63, 0])):
+        click(view, view.point_of(row, unit))
+        assert diagram.editing() == index
+        assert diagram.editor.text() == repr(float(theta[index]))
+        with qtbot.waitSignal(diagram.parameter_edited, timeout=1000) as edited:
+            type_and_press(qtbot, diagram, "3")
+        assert edited.args == [index, 3.0]
+    # paused, a cell edits; the strip above a column adds its unit to the diagram (or takes it out)
+    units = diagram.hidden_units()
+    extra = next(u for u in range(64) if u not in units)
+    click(view, view.point_of(MatrixView.MARK_ROW, extra))
+    assert diagram.editing() is None and extra in diagram.hidden_units()
+    assert "a cell to edit it" in diagram.caption.text()
+    click(view, view.point_of(MatrixView.MARK_ROW, extra))
+    assert diagram.hidden_units() == units

@@ -1,11 +1,15 @@
 """The network diagram: input nodes, hidden nodes and the output node, an edge per weight (coloured by its sign,
 as thick as its magnitude) and each node's bias; every hidden node and the output node is its neuron map, that
 unit's activation over the input plane (the boundary plot's plane and slice). Hovering over an edge or a node
-reads its value, kept up to date while training; clicking a map shows it large.
+reads its value, kept up to date while training; clicking a map shows it large. While the window is paused
+(set_editable), clicking an edge or a bias label opens an editor for that parameter; a valid number is handed to
+the window (``parameter_edited``), which passes it to training and shows the weights again (show_params): the
+diagram never changes theta itself.
 
 A hidden layer of more than DIAGRAM_MAX_UNITS units is shown as its weight matrices instead (W1, b1 and w2 as one
-heatmap, a column per unit; hover for values), with a diagram of a few units: at first the SUBSET_UNITS with the
-largest |w2|, then whichever the user clicks in the matrix.
+heatmap, a column per unit; hover for values, click a cell to edit it while paused), with a diagram of a few units:
+at first the SUBSET_UNITS with the largest |w2|, then whichever the user clicks in the matrix (a column, or while
+paused the strip above it).
 
 The GUI thread's work per frame is bounded by the drawn diagram (at most DIAGRAM_MAX_UNITS units, MAX_INPUTS
 inputs): edge pens come from a few shared ones and change only when an edge's width step or sign does; the maps
@@ -20,13 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QGraphicsLineItem,
     QGraphicsRectItem,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -35,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.views.boundary import BoundaryPlot
-from gui.views.common import CLASS_COLORS, PlotView, diverging_colormap, set_title, style_plot
+from gui.views.common import CLASS_COLORS, PlotView, diverging_colormap, hidden_in_window, set_title, style_plot
 from gui.views.neuron_maps import (
     LARGE_SIDE,
     MAP_SIDE,
@@ -80,7 +86,14 @@ MAPS_WAIT_SECONDS = 10.0
 RESTYLE_INTERVAL = 0.1
 NEGATIVE, ZERO, POSITIVE = 0, 1, 2  # an edge's colour
 LABEL_FILL = (255, 255, 255, 210)  # behind a bias label: edges pass under it
-HOVER_HINT = "Hover over an edge or a node for its value; click a map to enlarge it."
+MARK_Y = -0.45  # the matrix's marks of the drawn units, in a strip above its first row (in rows)
+HOVER_HINTS = {  # by editable
+    False: "Hover: a value. Click a map: enlarge it. Pause to edit a weight.",
+    True: "Hover: a value. Click an edge or a bias: edit it; a map: enlarge it.",
+}
+EDIT_HINTS = {False: "pause to edit", True: "click to edit"}  # by editable, after a parameter's hovered value
+EDITOR_SAMPLE = "-0.12345678901234567"  # the editor is wide enough for a float's repr
+EDITOR_STYLE = 'QLineEdit[invalid="true"] { background: #fde2e2; border: 1px solid #c62828; }'
 
 
 def label_value(value: float) -> str:
@@ -231,10 +244,11 @@ class NodeItems:
 
 class MatrixView(PlotView):
     """A large hidden layer's parameters as one heatmap, a column per hidden unit: a row per input (W1), then b1
-    and w2; a mark over the units the diagram below shows. Clicking a column asks for that unit
-    (``unit_clicked``)."""
+    and w2; a mark over the units the diagram below shows, in a strip above the cells. A click on a cell or in
+    the strip says where (``cell_clicked``: row, unit; row MARK_ROW for the strip)."""
 
-    unit_clicked = Signal(int)
+    MARK_ROW = -1
+    cell_clicked = Signal(int, int)
 
     def __init__(self, colormap: pg.ColorMap):
         super().__init__()
@@ -263,14 +277,14 @@ class MatrixView(PlotView):
         self.image.setImage(np.zeros((rows, n_hidden), dtype=np.float32), autoLevels=False, levels=(-1, 1))
         self.image.setRect(QRectF(0.5, 0, n_hidden, rows))
         self.plot.getAxis("left").setTicks([[(r + 0.5, name) for r, name in enumerate(row_names)]])
-        self.plot.setRange(xRange=(0.5, n_hidden + 0.5), yRange=(-0.9, rows), padding=0)
+        self.plot.setRange(xRange=(0.5, n_hidden + 0.5), yRange=(2 * MARK_Y, rows), padding=0)
 
     def show_matrix(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         self.colorbar.setLevels(levels)
         self.image.setImage(image, autoLevels=False, levels=levels)
 
     def mark_units(self, units: tuple[int, ...]) -> None:
-        self.marks.setData(x=np.asarray(units, dtype=float) + 1, y=np.full(len(units), -0.45))
+        self.marks.setData(x=np.asarray(units, dtype=float) + 1, y=np.full(len(units), MARK_Y))
 
     def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
         """(row, unit) of the heatmap under a scene position (0-based), or None."""
@@ -282,16 +296,29 @@ class MatrixView(PlotView):
             return row, unit
         return None
 
+    def mark_at(self, scene_pos: QPointF) -> int | None:
+        """The unit (0-based) of the strip of marks above the cells under a scene position, or None."""
+        if not self.plot.vb.sceneBoundingRect().contains(scene_pos) or not self.n_hidden:
+            return None
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        unit = round(point.x()) - 1
+        return unit if 0 <= unit < self.n_hidden and point.y() < 0 else None
+
     def point_of(self, row: int, unit: int) -> QPoint:
-        """Where cell (row, unit) is drawn, in the view's viewport coordinates."""
-        scene = self.plot.vb.mapViewToScene(QPointF(unit + 1, row + 0.5))
-        return self.mapFromScene(scene)
+        """Where cell (row, unit) is drawn (row MARK_ROW: the strip above), in the view's viewport coordinates."""
+        y = MARK_Y if row == self.MARK_ROW else row + 0.5
+        return self.mapFromScene(self.plot.vb.mapViewToScene(QPointF(unit + 1, y)))
 
     @Slot(object)
     def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         cell = self.cell_at(event.scenePos())
-        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.unit_clicked.emit(cell[1])
+        unit = self.mark_at(event.scenePos()) if cell is None else None
+        if cell is not None:
+            self.cell_clicked.emit(*cell)
+        elif unit is not None:
+            self.cell_clicked.emit(self.MARK_ROW, unit)
 
 
 class LargeMapView(QWidget):
@@ -350,9 +377,15 @@ class NetworkDiagram(QWidget):
     Once per network: set_network(). Every frame: show_params(theta, final) restyles the edges and bias labels
     and submits the maps to the view's thread (drawn when done: ``maps_shown``). ``boundary``: the boundary plot
     whose plane and slice the maps share (set_network after its set_network); without one, a plane over the
-    data. Call shutdown() (or delete the widget) to stop the thread."""
+    data. Call shutdown() (or delete the widget) to stop the thread.
+
+    Editing: set_editable(True) while paused. Then a click on an edge, a bias label or a matrix cell opens
+    ``editor`` over it, holding the parameter's value at full precision; Enter hands a finite number to
+    ``parameter_edited`` (its index in theta, the value), Escape or leaving the field cancels. The diagram
+    shows the new value when the window shows the weights again."""
 
     maps_shown = Signal()
+    parameter_edited = Signal(int, float)  # index into theta, the value typed
 
     def __init__(self, boundary: BoundaryPlot | None = None, parent=None):
         super().__init__(parent)
@@ -383,6 +416,10 @@ class NetworkDiagram(QWidget):
         self._hover: tuple | None = None  # what the cursor is over: (kind, index, view point)
         self._outlined: int | None = None  # the node drawn with the hover outline
         self._large_unit: int | None = None
+        self._editable = False
+        self._edit: int | None = None  # the parameter whose editor is open
+        self._edit_error = ""  # why the text typed was refused
+        self._edit_size = QSize()  # the widget's size when the editor was placed
         self._styled_at = -np.inf  # when the edges and labels were last restyled (perf_counter)
         self._stale = False  # weights came while the view was hidden
         self._generation = 0
@@ -395,6 +432,12 @@ class NetworkDiagram(QWidget):
 
     # --- widgets ------------------------------------------------------------------------------------
     def _build_widgets(self) -> None:
+        self.editor = QLineEdit(self)  # over the pages (raised when shown), where a parameter is clicked
+        self.editor.setStyleSheet(EDITOR_STYLE)
+        self.editor.hide()
+        self.editor.returnPressed.connect(self._commit_edit)
+        self.editor.textEdited.connect(self._edit_text_changed)
+        self.editor.installEventFilter(self)
         self.diagram_view = pg.GraphicsView()
         self.diagram_view.setAntialiasing(True)
         self.view_box = pg.ViewBox(enableMouse=False, enableMenu=False)
@@ -408,7 +451,7 @@ class NetworkDiagram(QWidget):
         self._hover_edge.setZValue(5)
         self._hover_edge.setVisible(False)
         self.matrix_view = MatrixView(self.colormap)
-        self.matrix_view.unit_clicked.connect(self.toggle_unit)
+        self.matrix_view.cell_clicked.connect(self._matrix_clicked)
         self.matrix_view.scene().sigMouseMoved.connect(self._matrix_mouse_moved)
         self.matrix_view.viewport().installEventFilter(self)
         self.caption = QLabel()
@@ -422,7 +465,7 @@ class NetworkDiagram(QWidget):
         subset_row.addWidget(self.repick_button)
         self.subset_box = QWidget()
         self.subset_box.setLayout(subset_row)
-        self.hover_label = QLabel(HOVER_HINT)
+        self.hover_label = QLabel(HOVER_HINTS[False])
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.hover_label.setContentsMargins(6, 2, 6, 2)
         network_page = QWidget()
@@ -447,6 +490,7 @@ class NetworkDiagram(QWidget):
     # --- structure: once per network ------------------------------------------------------------------
     def set_network(self, dataset: Dataset, spec: NetworkSpec, n_hidden: int, names) -> None:
         """Lay out the diagram of a network of this shape (``names``: every parameter's name in theta's order)."""
+        self.cancel_edit()
         self._dataset, self._spec, self._n_hidden, self._names = dataset, spec, n_hidden, tuple(names)
         self._theta, self._maps, self._hover = None, None, None
         self._read_plane()
@@ -479,15 +523,6 @@ class NetworkDiagram(QWidget):
         else:
             self._resubmit()
 
-    def _hidden_in_window(self) -> bool:
-        """Whether the view or a widget it is in (short of the window) is hidden, as a tab not shown is."""
-        widget = self
-        while not widget.isWindow():
-            if widget.isHidden():
-                return True
-            widget = widget.parentWidget()
-        return False
-
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._stale and self._theta is not None:
@@ -500,6 +535,7 @@ class NetworkDiagram(QWidget):
 
     def _lay_out_diagram(self) -> None:
         """Make the items of the diagram of self._units (once per network, or when the drawn units change)."""
+        self.cancel_edit()
         for item in self._layout_items:
             self.view_box.removeItem(item)
         self._layout_items = []
@@ -642,7 +678,7 @@ class NetworkDiagram(QWidget):
             return
         self._theta = np.array(theta, dtype=np.float64)
         self._theta.flags.writeable = False  # shared with the maps' thread
-        if self._hidden_in_window():  # a tab not shown: drawn when it is (showEvent)
+        if hidden_in_window(self):  # a tab not shown: drawn when it is (showEvent)
             self._stale = True
             return
         self._stale = False
@@ -761,11 +797,14 @@ class NetworkDiagram(QWidget):
         if self._n_hidden > DIAGRAM_MAX_UNITS:
             self.matrix_view.mark_units(self._units)
             listed = ", ".join(str(u + 1) for u in self._units)
-            self.caption.setText(f"Diagram: units {listed} (click a column to add or remove one)")
+            how = "click above a column to add or remove one, a cell to edit it" if self._editable else \
+                "click a column to add or remove one"
+            self.caption.setText(f"Diagram: units {listed} ({how})")
 
     # --- the map shown large ----------------------------------------------------------------------------
     def show_large(self, unit: int) -> None:
         """Show the map of a hidden unit (0-based, one the diagram draws) or the output (OUTPUT_UNIT) large."""
+        self.cancel_edit()
         self._large_unit = unit
         levels = self._output_levels if unit == OUTPUT_UNIT else self._hidden_levels()
         self.large_view.set_map(self._unit_title(unit), self._plane, self._dataset.feature_names, levels)
@@ -797,9 +836,136 @@ class NetworkDiagram(QWidget):
             return f"Output: {self._spec.output.name}(z2){where}"
         return f"Hidden unit {unit + 1}: {self._spec.activation.name}(z1_{unit + 1}){where}"
 
+    # --- editing a parameter ------------------------------------------------------------------------------
+    def set_editable(self, on: bool) -> None:
+        """Whether a click on an edge, a bias label or a matrix cell edits that parameter (the window: while
+        paused; called at every frame). Turning it off closes an open editor."""
+        if bool(on) == self._editable:
+            return
+        self._editable = bool(on)
+        if not on:
+            self.cancel_edit()
+        self._update_caption()
+        self._refresh_hover()
+
+    def is_editable(self) -> bool:
+        return self._editable
+
+    def editing(self) -> int | None:
+        """The index in theta of the parameter whose editor is open, or None."""
+        return self._edit
+
+    def edit_error(self) -> str:
+        """Why the text in the editor was refused ("" if it was not)."""
+        return self._edit_error
+
+    def edit_parameter(self, index: int, at: QPoint | None = None) -> bool:
+        """Open the editor of theta[index] centred on ``at`` (this widget's coordinates; default: its centre),
+        holding the value shown at full precision: what a click does when editable. False, and nothing opened,
+        if not editable or that parameter cannot be edited (a bias of a network without biases: said on the
+        hover line)."""
+        if not self._editable or self._theta is None or not 0 <= index < len(self._theta):
+            return False
+        if not self._can_edit(index):
+            self.hover_label.setText(self._no_bias_text(index))
+            return False
+        self._edit, self._edit_error, self._edit_size = index, "", self.size()
+        self._mark_invalid(False)
+        self.editor.setText(repr(float(self._theta[index])))
+        self.editor.setToolTip(self._edit_prompt(index))
+        self._place_editor(self.rect().center() if at is None else at)
+        self.editor.show()
+        self.editor.raise_()
+        self.editor.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.editor.selectAll()
+        self._refresh_hover()
+        return True
+
+    @Slot()
+    def cancel_edit(self) -> None:
+        """Close the editor without a change (Escape, the field losing focus, training resuming)."""
+        if self._edit is None:
+            return
+        self._edit, self._edit_error = None, ""
+        self.editor.hide()  # its focus-out comes back here, with nothing left to do
+        self._refresh_hover()
+
+    @Slot()
+    def _commit_edit(self) -> None:
+        index = self._edit
+        if index is None:
+            return
+        text = self.editor.text().strip()
+        try:
+            value = float(text.replace("\u2212", "-"))  # a typographic minus sign too
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value):
+            problem = "is not a number" if value is None else "is not finite"
+            self._edit_error = f"{self._param_label(index)}: {text!r} {problem}; type a finite number"
+            self._mark_invalid(True)
+            self.editor.setToolTip(self._edit_error)
+            self._refresh_hover()
+            return
+        self.cancel_edit()
+        self.parameter_edited.emit(index, value)
+
+    @Slot()
+    def _edit_text_changed(self) -> None:
+        if self._edit_error:
+            self._edit_error = ""
+            self._mark_invalid(False)
+            self.editor.setToolTip(self._edit_prompt(self._edit))
+            self._refresh_hover()
+
+    def _mark_invalid(self, invalid: bool) -> None:
+        """Red (EDITOR_STYLE) while the text typed is refused."""
+        self.editor.setProperty("invalid", invalid)
+        self.editor.style().unpolish(self.editor)
+        self.editor.style().polish(self.editor)
+
+    def _place_editor(self, at: QPoint) -> None:
+        """Size the editor for a float's repr and centre it on ``at``, inside this widget."""
+        height = self.editor.sizeHint().height()
+        width = self.editor.fontMetrics().horizontalAdvance(EDITOR_SAMPLE) + 2 * height // 3
+        x = min(max(at.x() - width // 2, 0), max(self.width() - width, 0))
+        y = min(max(at.y() - height // 2, 0), max(self.height() - height, 0))
+        self.editor.setGeometry(x, y, width, height)
+
+    def _can_edit(self, index: int) -> bool:
+        """A bias of a network without biases stays 0; every other parameter can be edited."""
+        return self._spec.bias or not self._is_bias(index)
+
+    def _is_bias(self, index: int) -> bool:
+        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        return layout.b1_at <= index < layout.w2_at or index == layout.b2_at
+
+    def _edit_prompt(self, index: int) -> str:
+        return f"{self._param_label(index)}: Enter sets it, Esc cancels"
+
+    def _no_bias_text(self, index: int) -> str:
+        return f"{self._param_label(index)}: this network has no biases (they stay 0); nothing to edit"
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._edit is not None and self.size() != self._edit_size:  # (grab() repeats a resize, of no change)
+            self.cancel_edit()  # it would no longer be over its parameter
+
     # --- hovering and clicking ----------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave:
+        kind = event.type()
+        if watched is self.editor:
+            escape = kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and event.key() == Qt.Key.Key_Escape
+            if escape:  # the editor's, not a window shortcut's (as the large map's back button)
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    self.cancel_edit()
+                return True
+            passing = (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason)  # its context menu,
+            if kind == QEvent.Type.FocusOut and event.reason() not in passing:  # or another window for a moment
+                self.cancel_edit()
+            return False
+        if kind == QEvent.Type.Leave:
             self._set_hover(None)
         return super().eventFilter(watched, event)
 
@@ -810,16 +976,37 @@ class NetworkDiagram(QWidget):
     @Slot(object)
     def _matrix_mouse_moved(self, scene_pos: QPointF) -> None:
         cell = self.matrix_view.cell_at(scene_pos)
-        self._set_hover(None if cell is None else ("cell", *cell))
+        mark = self.matrix_view.mark_at(scene_pos) if cell is None else None
+        self._set_hover(("cell", *cell) if cell is not None else None if mark is None else ("mark", mark))
 
     @Slot(object)
     def _mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         target = self._target_at(event.scenePos())
-        if target is not None and target[0] == "node" and event.button() == Qt.MouseButton.LeftButton:
+        kind = None if target is None else target[0]
+        if kind == "node":
             self.show_large(target[1])
+        elif kind in ("edge", "bias") and self._editable:
+            point = self.diagram_view.mapFromScene(event.scenePos()) if kind == "edge" else self.bias_point(target[1])
+            self.edit_parameter(self._target_index(target), self._to_self(self.diagram_view, point))
+
+    @Slot(int, int)
+    def _matrix_clicked(self, row: int, unit: int) -> None:
+        """Paused, a cell edits its parameter; otherwise (and in the strip above) the column's unit is added to
+        the diagram or taken out."""
+        if self._editable and row != MatrixView.MARK_ROW:
+            view = self.matrix_view
+            self.edit_parameter(self._cell_index(row, unit), self._to_self(view, view.point_of(row, unit)))
+        else:
+            self.toggle_unit(unit)
+
+    def _to_self(self, view: QGraphicsView, point: QPoint) -> QPoint:
+        return view.viewport().mapTo(self, point)
 
     def _target_at(self, scene_pos: QPointF) -> tuple | None:
-        """What is under a scene position: ("node", unit, view point), ("input", i), ("edge", k) or None."""
+        """What is under a scene position: ("node", unit, view point), ("input", i), ("bias", unit) (its label),
+        ("edge", k) or None."""
         if self._geometry is None or not self.view_box.sceneBoundingRect().contains(scene_pos):
             return None
         point = self.view_box.mapSceneToView(scene_pos)
@@ -829,8 +1016,29 @@ class NetworkDiagram(QWidget):
         for i, box in enumerate(self._input_boxes):
             if box.rect().contains(point):
                 return ("input", i)
+        for unit, node in self._nodes.items():
+            if node.label.isVisible() and node.label.sceneBoundingRect().contains(scene_pos):
+                return ("bias", unit)
         edge = self._nearest_edge(point)
         return None if edge is None else ("edge", edge)
+
+    def _target_index(self, target: tuple) -> int | None:
+        """The index in theta of the parameter an edge, bias label or matrix cell shows (else None)."""
+        kind = target[0]
+        if kind == "edge":
+            return int(self._geometry.edge_index[target[1]])
+        if kind == "bias":
+            return self._bias_index(target[1], Layout(self._dataset.n_inputs, self._n_hidden))
+        if kind == "cell":
+            return self._cell_index(*target[1:])
+        return None
+
+    def _cell_index(self, row: int, unit: int) -> int:
+        """The index in theta of the matrix's cell (row, unit): W1's rows, then b1, then w2."""
+        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        if row < layout.n_inputs:
+            return row * self._n_hidden + unit
+        return (layout.b1_at if row == layout.n_inputs else layout.w2_at) + unit
 
     def _nearest_edge(self, point: QPointF) -> int | None:
         """The edge nearest the point, if within EDGE_PICK_PX pixels (and half its own width)."""
@@ -852,19 +1060,29 @@ class NetworkDiagram(QWidget):
         self._refresh_hover()
 
     def _refresh_hover(self) -> None:
-        """The hover line (and the highlight) for what is under the cursor, with the values shown now."""
+        """The hover line (and the highlight) for what is under the cursor, with the values shown now; while
+        a parameter is edited, what to do (or why the text was refused) instead."""
         target = self._hover
+        if self._edit is not None:  # the edited weight's edge stays outlined
+            edges = np.flatnonzero(self._geometry.edge_index == self._edit)
+            self._highlight(("edge", int(edges[0])) if len(edges) else None)
+            self.hover_label.setText(self._edit_error or f"Editing {self._edit_prompt(self._edit)}")
+            return
         self._highlight(target)
         if target is None or self._theta is None:
-            self.hover_label.setText(HOVER_HINT)
+            self.hover_label.setText(HOVER_HINTS[self._editable])
             return
         kind = target[0]
-        if kind == "edge":
-            text = self._weight_text(int(self._geometry.edge_index[target[1]]))
-        elif kind == "cell":
-            text = self._cell_text(*target[1:])
+        index = self._target_index(target)
+        if index is not None:
+            hint = EDIT_HINTS[self._editable] if self._can_edit(index) else "no biases in this network"
+            text = f"{self._param_text(index)}  · {hint}"
         elif kind == "input":
             text = self._input_text(target[1])
+        elif kind == "mark":
+            unit = target[1]
+            text = f"hidden {unit + 1}: click to {'take it out of' if unit in self._units else 'add it to'} the " \
+                   "diagram"
         else:
             text = self._node_text(target[1], target[2])
         self.hover_label.setText(text)
@@ -883,23 +1101,24 @@ class NetworkDiagram(QWidget):
                     self._nodes[unit].border.setPen(self._styles.border_pens[unit == node])
             self._outlined = node
 
-    def _weight_text(self, index: int) -> str:
+    def _param_text(self, index: int) -> str:
+        """A parameter's hover line: "w1_23 = 0.1235  (x2 → hidden 3)"."""
+        return f"{self._names[index]} = {value_text(self._theta[index])}  ({self._param_place(index)})"
+
+    def _param_label(self, index: int) -> str:
+        """A parameter's name and place: "w1_23 (x2 → hidden 3)"."""
+        return f"{self._names[index]} ({self._param_place(index)})"
+
+    def _param_place(self, index: int) -> str:
         layout = Layout(self._dataset.n_inputs, self._n_hidden)
-        names = self._dataset.feature_names
         if index < layout.b1_at:
             i, j = divmod(index, self._n_hidden)
-            where = f"{names[i]} → hidden {j + 1}"
-        else:
-            where = f"hidden {index - layout.w2_at + 1} → output"
-        return f"{self._names[index]} = {value_text(self._theta[index])}  ({where})"
-
-    def _cell_text(self, row: int, unit: int) -> str:
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
-        if row < layout.n_inputs:
-            return self._weight_text(row * self._n_hidden + unit)
-        index = (layout.b1_at if row == layout.n_inputs else layout.w2_at) + unit
-        what = "bias of hidden" if row == layout.n_inputs else "hidden → output,"
-        return f"{self._names[index]} = {value_text(self._theta[index])}  ({what} unit {unit + 1})"
+            return f"{self._dataset.feature_names[i]} → hidden {j + 1}"
+        if index < layout.w2_at:
+            return f"bias of hidden {index - layout.b1_at + 1}"
+        if index < layout.b2_at:
+            return f"hidden {index - layout.w2_at + 1} → output"
+        return "bias of the output"
 
     def _input_text(self, i: int) -> str:
         names = self._dataset.feature_names
@@ -986,6 +1205,11 @@ class NetworkDiagram(QWidget):
         index = self._names.index(name)
         unit = OUTPUT_UNIT if index == layout.b2_at else index - layout.b1_at
         return self.view_point(self._nodes[unit].rect.center())
+
+    def bias_point(self, unit: int) -> QPoint:
+        """Where the bias label of a hidden unit (0-based) or of the output (OUTPUT_UNIT) is, in
+        diagram_view.viewport() coordinates (where it would be, if it is hidden)."""
+        return self.diagram_view.mapFromScene(self._nodes[unit].label.sceneBoundingRect().center())
 
     def input_point(self, i: int) -> QPoint:
         """Where input i's node (0-based) is, in diagram_view.viewport() coordinates."""
