@@ -24,6 +24,9 @@ window has drawn it.
     NUMBA_CACHE_DIR an empty temporary folder, so numba must compile (the compiled kernel cannot then be in use
     within 2 s: only the stall target applies). The child runs in its own process group, ended afterwards.
  7. resident memory before and after 10^6 epochs of XOR
+ 8. every view open (the network diagram with its neuron maps, the hidden space, the loss and weight plots): XOR
+    2-4-1 per sample, product 2-64-1 and 2-1024-1; and scrubbing: from moving the history slider to the views
+    drawn with that epoch's weights (the median and the worst of 20 moves, paused)
 
 A table of every target with PASS, FAIL (or SKIP: not measured) ends the output; the exit status is 0 whatever
 it says. --quick (for the test suite, under a minute): 1-1.5 s per live run, a shorter memory run, and case 6
@@ -64,9 +67,13 @@ TARGET_PAUSE_MS = 50.0
 TARGET_IMAGE_SIDE = 100
 TARGET_STARTUP_STALL_MS = 100.0
 TARGET_COMPILED_S = 2.0
+TARGET_SCRUB_MS = 33.0  # one frame at ~30 frames per second
 WORKLOADS = (("XOR 2-4-1, one update per sample", "notebook_001"), ("product 2-5-1, full batch", "notebook_003"))
 BIG_ROWS, BIG_HIDDEN, HUGE_HIDDEN = 100_000, 256, 1024
 HUGE_LR = 0.003  # product's own lr (0.1) diverges within 3 epochs with 1024 hidden units, and so does 0.01
+EVERY_VIEW_CASES = (("XOR 2-4-1, one update per sample", "xor", 4, "sample"),  # the most frames of news
+                    ("product 2-64-1", "product", 64, None),
+                    (f"product 2-{HUGE_HIDDEN}-1", "product", HUGE_HIDDEN, None))
 PAUSE_WAIT_S = 5.0  # how long a Pause is waited for (longer: reported as not served)
 
 
@@ -115,6 +122,10 @@ TARGETS = (
     Target("6", "cache present: compiled kernel after Train", "6.present.compiled", at_most=TARGET_COMPILED_S,
            unit=" s"),
     Target("6", "cache absent: longest stall", "6.absent.stall", at_most=TARGET_STARTUP_STALL_MS, unit=" ms"),
+    Target("8", "plot frames per second, every view, worst", "8.fps", at_least=TARGET_FPS),
+    Target("8", "event-loop stall p99, every view, worst", "8.stall_p99", at_most=TARGET_STALL_P99_MS, strict=True,
+           unit=" ms"),
+    Target("8", "scrub: slider to views drawn, worst", "8.scrub", at_most=TARGET_SCRUB_MS, unit=" ms"),
     Target("7", "resident memory, peak", "7.peak", at_most=TARGET_MEMORY_MB, strict=True, unit=" MB"),
     Target("7", "resident memory, growth over the run", "7.growth", at_most=TARGET_GROWTH_MB, strict=True,
            unit=" MB"),
@@ -421,6 +432,63 @@ def big_network_case(live: LiveRun, seconds: float, headless_seconds: float, res
                     "4.ratio": (ratio, ""), "4.image": (min(shape), f"{shape[1]} x {shape[0]}")})
 
 
+def show_every_view(window) -> None:
+    """The tabs that hide views show the network diagram and the hidden space (the loss and weights show always)."""
+    window.network_tabs.setCurrentWidget(window.network_diagram)
+    window.plane_tabs.setCurrentWidget(window.hidden_space)
+    window.detail_tabs.setCurrentWidget(window.weights_plot)
+
+
+def scrub_times(live: LiveRun, moves: int = 20) -> list[float]:
+    """Paused: ms from choosing a recorded epoch on the history bar to the window showing that epoch's weights."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window, bar = live.window, live.window.history_bar
+    epochs = bar.recorded_epochs()
+    times = []
+    for k in range(moves):
+        epoch = int(epochs[(k * 7919) % (len(epochs) - 1)])  # scattered over the run
+        if epoch == bar.chosen_epoch():
+            continue
+        loop = QEventLoop()
+        window.controller.past_ready.connect(loop.quit)
+        QTimer.singleShot(2000, loop.quit)
+        start = time.perf_counter()
+        bar.choose_epoch(epoch)
+        loop.exec()
+        window.controller.past_ready.disconnect(loop.quit)
+        shown = window.shown_past()
+        times.append((time.perf_counter() - start) * 1000 if shown is not None and shown.epoch == epoch else math.inf)
+    bar.go_live()
+    return times
+
+
+def every_view_case(live: LiveRun, seconds: float, headless_seconds: float, results: dict) -> None:
+    """8. every view open while training flat out, and scrubbing through the run when paused."""
+    window = live.window
+    worst = {"fps": math.inf, "stall_p99": 0.0, "scrub": 0.0}
+    print(f"\n8. every view open (diagram and maps, hidden space, loss, weights), {seconds:g} s live each")
+    for title, dataset, hidden, mode in EVERY_VIEW_CASES:
+        window.apply_dataset(dataset)
+        config = window.config.replace(hidden=hidden, mode=mode or window.config.mode)
+        if hidden == HUGE_HIDDEN:  # the dataset's lr diverges at this size
+            config = config.replace(lr=HUGE_LR)
+        window.new_network(config, window.dataset_key, window.dataset)
+        show_every_view(window)
+        headless = headless_rate(config, window.dataset, headless_seconds)
+        result = live.train(seconds)
+        print(f"   {title}")
+        print_live(result, headless, indent="      ")
+        times = scrub_times(live)
+        print(f"      scrub, slider to views drawn: median {statistics.median(times):.1f} ms, worst "
+              f"{max(times):.1f} ms over {len(times)} moves   target <= {TARGET_SCRUB_MS:g} ms")
+        worst["fps"] = min(worst["fps"], result["fps"])
+        worst["stall_p99"] = max(worst["stall_p99"], result["stall_p99"])
+        worst["scrub"] = max(worst["scrub"], max(times))
+    window.plane_tabs.setCurrentWidget(window.boundary_plot)
+    results.update({f"8.{key}": (value, "") for key, value in worst.items()})
+
+
 def memory_run(app, window, epochs: int, live: LiveRun) -> tuple[float, list[tuple[int, float]]]:
     """Resident memory before, and while training XOR (full batch) to ``epochs`` with the window live."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -631,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-gui-") as folder:
             big_data_case(live, Path(folder), big_seconds, headless_seconds, big_pauses, results)
         big_network_case(live, 1.5 if quick else 5.0, headless_seconds, results)
+        every_view_case(live, 1.0 if quick else 4.0, headless_seconds, results)
     finally:
         close_window(app, window)
     median = statistics.median(startup)

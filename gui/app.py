@@ -212,7 +212,7 @@ def take_screenshot(app, window, args) -> int:
         if window.controller.running:
             loop.exec()
     window.refresh()
-    window.boundary_plot.wait_for_surface()
+    window.wait_for_views()
     app.processEvents()
     if not window.grab().save(args.screenshot, "PNG"):
         print(f"{PROGRAM}: cannot write {args.screenshot}", file=sys.stderr)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,10 +33,14 @@ from gui.undo import NetworkState, UndoStack
 from gui.views.arithmetic import format_update
 from gui.views.boundary import BoundaryPlot
 from gui.views.common import configure_pyqtgraph
+from gui.views.diagram import NetworkDiagram
+from gui.views.hidden_space import HiddenSpaceView
+from gui.views.history_bar import HistoryBar
 from gui.views.loss import LossPlot
+from gui.views.pinned_runs import PinnedRunsPanel
 from gui.views.weights import WeightsPlot
 from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
-from gui.worker import Frame, TrainingController
+from gui.worker import Frame, Inspection, PastState, TrainingController
 from model.config import SettingError, TrainConfig
 from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         self._rate_points: collections.deque = collections.deque()
         self._rate = 0.0
         self._diverged_shown = False
+        self._past: PastState | None = None
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
         self.files = FileActions(self)
@@ -103,6 +109,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._connect_panel()
+        self._connect_views()
         self._frame_timer = QTimer(self)
         self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._frame_timer.setInterval(FRAME_INTERVAL_MS)
@@ -182,13 +189,27 @@ class MainWindow(QMainWindow):
         # Every boundary between the panel and the plots, and between the plots, is a splitter the user can drag;
         # their sizes are saved with the window's geometry. Initial sizes are proportions: the splitters scale
         # them to the space they get.
+        # The network itself first (where the eye lands), beside what it computes over the input plane or where
+        # it maps the data; below, the loss beside the details: every weight over time, the arithmetic of an
+        # update, the pinned runs.
+        self.network_diagram = NetworkDiagram(boundary=self.boundary_plot)
+        self.network_tabs = _tabs([(self.network_diagram, "Network")])
+        self.hidden_space = HiddenSpaceView(boundary=self.boundary_plot)
+        self.plane_tabs = _tabs([(self.boundary_plot, "Output"), (self.hidden_space, "Hidden space")])
+        self.pinned_runs = PinnedRunsPanel()
+        self.pinned_runs.pin_wanted.connect(self.pin_run)
+        self.pinned_runs.changed.connect(lambda: self.loss_plot.show_pinned(self.pinned_runs.runs()))
+        self.detail_tabs = _tabs([(self.weights_plot, "Weights"), (arithmetic_box, "Arithmetic"),
+                                  (self.pinned_runs, "Pinned runs")])
         self.splitters = {
-            "top": _splitter(Qt.Orientation.Horizontal, [self.loss_plot, self.boundary_plot], [5200, 5600]),
-            "bottom": _splitter(Qt.Orientation.Horizontal, [self.weights_plot, arithmetic_box], [6000, 4800]),
+            "top": _splitter(Qt.Orientation.Horizontal, [self.network_tabs, self.plane_tabs], [5600, 5200]),
+            "bottom": _splitter(Qt.Orientation.Horizontal, [self.loss_plot, self.detail_tabs], [4400, 6400]),
         }
         self.splitters["plots"] = _splitter(Qt.Orientation.Vertical, [self.splitters["top"],
                                                                       self.splitters["bottom"]], [5000, 5000])
         right_layout.addWidget(self.splitters["plots"], 1)
+        self.history_bar = HistoryBar()
+        right_layout.addWidget(self.history_bar)
         self.splitters["main"] = _splitter(Qt.Orientation.Horizontal, [left, right], [panel_width, 10_000])
         self.splitters["main"].setStretchFactor(1, 1)  # a wider window widens the plots, not the panel
         self.setCentralWidget(self.splitters["main"])
@@ -271,8 +292,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_history_action)
         plot_menu = file_menu.addMenu("Export plot")
-        for name, label in (("loss", "Loss plot…"), ("boundary", "Decision boundary plot…"),
-                            ("weights", "Weights plot…"), ("window", "Whole window…")):
+        for name, label in (("network", "Network diagram…"), ("loss", "Loss plot…"),
+                            ("boundary", "Decision boundary plot…"), ("weights", "Weights plot…"),
+                            ("window", "Whole window…")):
             action = QAction(label, self)
             action.setData(name)
             action.setStatusTip(f"Save the {label.rstrip('…').lower()} as PNG or SVG")
@@ -280,6 +302,8 @@ class MainWindow(QMainWindow):
             plot_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.pin_action = self._action("Pin this run", self.pin_run, QKeySequence("Ctrl+P"),
+                                       "Keep this run's loss curve and boundary to compare with later runs")
         self.undo_action = self._action("Undo", self.undo, QKeySequence.StandardKey.Undo,
                                         "Bring back the network the last change replaced, as it was")
         self.redo_action = self._action("Redo", self.redo, QKeySequence.StandardKey.Redo,
@@ -289,7 +313,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
         train_menu = self.menuBar().addMenu("&Train")
         for action in (self.train_action, self.step_epoch_action, self.step_sample_action, None, self.reset_action,
-                       self.reinit_action):
+                       self.reinit_action, None, self.pin_action):
             if action is None:
                 train_menu.addSeparator()
             else:
@@ -327,6 +351,19 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
             self.status_labels[name] = label
 
+    def _connect_views(self) -> None:
+        """What the views ask of the run: its past (scrub, inspect, resume) and edits."""
+        bar, controller = self.history_bar, self.controller
+        bar.epoch_chosen.connect(self._epoch_chosen)
+        bar.inspect_wanted.connect(lambda update: controller.inspect_update(self._network_id, update))
+        bar.resume_wanted.connect(self.resume_from)
+        controller.past_ready.connect(self._show_past)
+        controller.inspected.connect(self._show_inspection)
+        controller.branched.connect(self._adopt_branch)
+        controller.refused.connect(lambda message: self.show_error(message, topic="past"))
+        self.network_diagram.parameter_edited.connect(
+            lambda index, value: controller.set_parameter(self._network_id, index, value))
+
     def _connect_panel(self) -> None:
         panel = self.panel
         panel.train_button.clicked.connect(self.toggle_training)
@@ -361,18 +398,24 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc), topic="settings")
             self.show_current_settings()
             return False
+        self._replace_with(trainer, config, key, dataset, initial, max_epochs, preset, note)
+        return True
+
+    def _replace_with(self, trainer: Trainer, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None,
+                      max_epochs: int | None, preset: str, note: str, initial_theta: np.ndarray | None = None) -> None:
+        """Make ``trainer`` the network in use (the one it replaces goes to the undo stack)."""
         replaced = self._current_state()
         if replaced is not None and replaced.updates > 0:
             self._undo.replaced(replaced)
             note = note or (f"A new network replaced the one trained {replaced.epochs:,} epochs: Edit > Undo "
                             "(Ctrl+Z) brings it back.")
         self._network_id = self._next_network_id = self._next_network_id + 1
-        state = NetworkState(trainer, self._network_id, config, dataset, key, preset, initial,
-                             trainer.params.theta.copy(),  # read before the hand-over; never touched after
-                             max_epochs or self.panel.max_epochs.value(), 0, 0)
+        if initial_theta is None:
+            initial_theta = trainer.params.theta.copy()  # read before the hand-over; never touched after
+        state = NetworkState(trainer, self._network_id, config, dataset, key, preset, initial, initial_theta,
+                             max_epochs or self.panel.max_epochs.value(), trainer.epoch, trainer.updates)
         self._kernel_key = trainer.kernel_key
         self._adopt(state, note)
-        return True
 
     def _current_state(self) -> NetworkState | None:
         """The network in use, as the undo stack keeps it."""
@@ -398,6 +441,8 @@ class MainWindow(QMainWindow):
         self._limits_changed()
         self._speed_changed(self.panel.speed.value())
         self._diverged_shown = False
+        self._past = None
+        self.history_bar.reset()
         self._rate_points.clear()
         self.panel.set_trainable(True)
         self.panel.set_running(False)
@@ -443,6 +488,7 @@ class MainWindow(QMainWindow):
         self.panel.show_dataset(self._dataset_key, label, dataset.description, dataset)
         self.panel.show_config(self._config)
         self.panel.show_preset(self._preset)
+        self.pinned_runs.set_current(self._config, self._dataset_key)
 
     @Slot(str)
     def _preset_chosen(self, name: str) -> None:
@@ -475,6 +521,7 @@ class MainWindow(QMainWindow):
         """The learning rate applies at the next step, without a new network."""
         self._config = self._config.replace(lr=lr)
         self.controller.set_learning_rate(lr)
+        self.pinned_runs.set_current(self._config, self._dataset_key)
         if self._preset and not matching_preset(self._preset, self._config, self._dataset_key):
             self._preset = ""
             self.panel.show_preset("")
@@ -616,8 +663,22 @@ class MainWindow(QMainWindow):
 
     def plot_widgets(self) -> dict[str, QWidget]:
         """What File > Export plot can save, by name."""
-        return {"loss": self.loss_plot, "boundary": self.boundary_plot.view, "weights": self.weights_plot,
-                "window": self}
+        return {"network": self.network_diagram, "loss": self.loss_plot, "boundary": self.boundary_plot.view,
+                "weights": self.weights_plot, "window": self}
+
+    def wait_for_views(self) -> None:
+        """Wait until the views computed in the background show the newest weights (for exports and screenshots;
+        the window itself never waits)."""
+        self.boundary_plot.wait_for_surface()
+        self.network_diagram.wait_for_maps()
+
+    def show_plot(self, name: str) -> None:
+        """Bring the page of plot_widgets()[name] to the front of its tabs (before it is exported)."""
+        widget = self.plot_widgets()[name]
+        for tabs in (self.network_tabs, self.plane_tabs, self.detail_tabs):
+            for index in range(tabs.count()):
+                if tabs.widget(index).isAncestorOf(widget) or tabs.widget(index) is widget:
+                    tabs.setCurrentIndex(index)
 
     @property
     def config(self) -> TrainConfig | None:
@@ -669,7 +730,11 @@ class MainWindow(QMainWindow):
     def _lay_out_plots(self, frame: Frame) -> None:
         snapshot = frame.snapshot
         config = snapshot.config
-        self.boundary_plot.set_network(frame.dataset, NetworkSpec.from_config(config), config.hidden)
+        spec = NetworkSpec.from_config(config)
+        self.boundary_plot.set_network(frame.dataset, spec, config.hidden)
+        # on the boundary's plane and slice:
+        self.network_diagram.set_network(frame.dataset, spec, config.hidden, frame.names)
+        self.hidden_space.set_network(frame.dataset, spec, config.hidden, frame.names)
         self.weights_plot.set_params(frame.shown.names, frame.shown.caption, self._initial_theta)
         self._weights_shown = frame.shown
         self.loss_plot.clear_data()
@@ -680,7 +745,10 @@ class MainWindow(QMainWindow):
         snapshot = frame.snapshot
         self.panel.lr.set_limit(frame.lr_limit)
         self.loss_plot.show_history(snapshot.history, running=frame.running)
-        self.boundary_plot.show_network(snapshot.theta, final=not frame.running)
+        if self._past is None:
+            self._show_weights(snapshot.theta, final=not frame.running)
+        self.network_diagram.set_editable(not frame.running and self._past is None)  # edits apply to the live network
+        self.history_bar.set_recorded(snapshot.history["epoch"], snapshot.updates, snapshot.updates_per_epoch)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
                                                       histogram=frame.change)
         if frame.explanation is not None or snapshot.updates == 0:
@@ -694,10 +762,82 @@ class MainWindow(QMainWindow):
         if snapshot.diverged:
             self._show_divergence(frame)
 
+    def _show_weights(self, theta: np.ndarray, final: bool = True) -> None:
+        """The views of one set of weights: the live network's, or a past epoch's."""
+        self.boundary_plot.show_network(theta, final=final)
+        self.network_diagram.show_params(theta, final=final)
+        self.hidden_space.show_params(theta, final=final)
+
+    # --- the run's past ---------------------------------------------------------------------------------
+    @Slot(object)
+    def _epoch_chosen(self, epoch: int | None) -> None:
+        if epoch is not None:
+            self.controller.show_epoch(self._network_id, epoch)
+            return
+        self._past = None
+        self.loss_plot.set_cursor(None)
+        self.weights_plot.set_cursor(None)
+        frame = self._current_frame()
+        if frame is not None:
+            self._show_weights(frame.snapshot.theta, final=not frame.running)
+
+    @Slot(object)
+    def _show_past(self, past: PastState) -> None:
+        if past.network != self._network_id or self.history_bar.chosen_epoch() is None:
+            return  # answered too late: the network changed, or the user went back to live
+        self._past = past
+        self.network_diagram.set_editable(False)
+        self._show_weights(past.theta)
+        self.loss_plot.set_cursor(past.epoch)
+        self.weights_plot.set_cursor(past.epoch)
+
+    def shown_past(self) -> PastState | None:
+        """The past epoch the views show instead of the live network, if any."""
+        return self._past
+
+    @Slot(object)
+    def _show_inspection(self, inspection: Inspection) -> None:
+        frame = self._current_frame()
+        if inspection.network != self._network_id or frame is None:
+            return
+        text = format_update(inspection.snapshot, inspection.explanation, frame.dataset, frame.names,
+                             frame.shown.index)
+        self.arithmetic.setPlainText(f"Inspected update {inspection.update:,} (replayed; the run is at update "
+                                     f"{frame.snapshot.updates:,})\n\n{text}")
+        self.detail_tabs.setCurrentWidget(self.arithmetic.parentWidget())
+
+    @Slot()
+    def pin_run(self) -> bool:
+        """Keep the run in use as drawn (its loss curve, settings and boundary) to compare with later runs."""
+        frame = self._current_frame()
+        if frame is None or frame.snapshot.epoch == 0:
+            self.show_status("Nothing to pin yet: train at least one epoch.")
+            return False
+        run = self.pinned_runs.pin(frame.snapshot, self._dataset_key, self.boundary_plot.thumbnail())
+        self.show_status(f"Pinned {run.label}: its loss curve stays on the loss plot (dashed).")
+        return True
+
+    @Slot(int)
+    def resume_from(self, epoch: int) -> None:
+        """Continue from the end of ``epoch`` as this run did: a new network (this one stays in Undo)."""
+        self.pause_training()
+        self.controller.branch(self._network_id, epoch)
+
+    @Slot(int, int, object)
+    def _adopt_branch(self, network: int, epoch: int, trainer: Trainer) -> None:
+        if network != self._network_id:
+            return
+        self._replace_with(trainer, trainer.config, self._dataset_key, self._dataset, self._initial, None,
+                           matching_preset(self._preset, trainer.config, self._dataset_key),
+                           f"Resumed from epoch {epoch:,}: training goes on as the run did from there "
+                           "(the run as it was is in Edit > Undo).", initial_theta=self._initial_theta)
+
     @Slot()
     def _redraw_boundary(self) -> None:
         frame = self._current_frame()
-        if frame is not None:
+        if self._past is not None:
+            self.boundary_plot.show_network(self._past.theta)
+        elif frame is not None:
             self.boundary_plot.show_network(frame.snapshot.theta)
 
     def _update_rate(self, frame: Frame | None) -> None:
@@ -780,6 +920,7 @@ class MainWindow(QMainWindow):
         self._frame_timer.stop()
         self.controller.shutdown()
         self.boundary_plot.shutdown()
+        self.network_diagram.shutdown()
 
 
 def fit_to_screen(available: QSize, wanted: QSize = DEFAULT_SIZE) -> QSize:
@@ -798,6 +939,14 @@ def place_on_screen(area: QRect, top_left: QPoint, size: QSize) -> QPoint:
     x = min(max(top_left.x(), area.left()), area.left() + max(area.width() - outer.width(), 0))
     y = min(max(top_left.y(), area.top()), area.top() + max(area.height() - outer.height(), 0))
     return QPoint(x, y)
+
+
+def _tabs(pages: list[tuple[QWidget, str]]) -> QTabWidget:
+    tabs = QTabWidget()
+    tabs.setDocumentMode(True)
+    for widget, label in pages:
+        tabs.addTab(widget, label)
+    return tabs
 
 
 def _splitter(orientation: Qt.Orientation, widgets: list[QWidget], sizes: list[int]) -> QSplitter:

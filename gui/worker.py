@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from gui.views.shown_params import (  # noqa: F401 (MAX_SHOWN_PARAMS re-exported)
@@ -38,6 +39,7 @@ from gui.views.shown_params import (  # noqa: F401 (MAX_SHOWN_PARAMS re-exported
     change_histogram,
     choose_shown_params,
 )
+from model.config import SettingError
 from model.curvature import trainer_lr_limit
 from model.datasets import Dataset
 from model.trainer import Snapshot, Trainer
@@ -72,6 +74,25 @@ class Frame:
     progress: float = 0.0  # the share of the next update's batch computed so far (a long update under way)
     preparing: bool = False  # the run waits for its compiled loop (loading, or compiling on a first launch)
     lr_limit: float = math.nan  # estimated largest stable learning rate here (model/curvature.py); nan: none
+
+
+@dataclass(frozen=True)
+class PastState:
+    """The network as it was at the end of a recorded epoch (0: the initial weights), for the history scrubber."""
+
+    network: int
+    epoch: int
+    theta: np.ndarray  # read-only copy, theta's layout
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A past update, recomputed by replaying the run up to it: what the arithmetic panel shows of it."""
+
+    network: int
+    update: int
+    snapshot: Snapshot  # the run right after that update (its last_update is the update)
+    explanation: dict
 
 
 @dataclass
@@ -136,6 +157,10 @@ class TrainingWorker(QObject):
     """Owns the Trainer. Lives in a QThread; every slot runs there. Parentless, as moveToThread requires."""
 
     run_stopped = Signal(int, str)  # run token, reason: "max_epochs", "target", "diverged", "stop"
+    past_ready = Signal(object)  # PastState: answers show_epoch
+    inspected = Signal(object)  # Inspection: answers inspect_update
+    branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
+    refused = Signal(str)  # a command that could not be done, and why (one line)
 
     def __init__(self, turns: GilTurns):
         super().__init__()
@@ -215,6 +240,50 @@ class TrainingWorker(QObject):
             self._trainer.set_learning_rate(lr)  # the GUI validated it; applies from the next update
             if self._idle():
                 self._publish(explain=True)
+
+    # --- the run's past (the history scrubber); each command names the network it is about ---------------
+    @Slot(int, int)
+    def show_epoch(self, network: int, epoch: int) -> None:
+        """Publish the weights at the end of ``epoch``, or of the nearest recorded epoch before it (the history
+        may have thinned since the GUI saw it)."""
+        if self._trainer is None or network != self._network:
+            return
+        epoch = self._trainer.recorded_epoch_at_or_before(epoch)
+        self.past_ready.emit(PastState(network, epoch, self._trainer.theta_at_epoch(epoch)))
+
+    @Slot(int, int)
+    def inspect_update(self, network: int, update: int) -> None:
+        """Replay the run up to ``update`` and publish that update and its arithmetic."""
+        if self._trainer is None or network != self._network:
+            return
+        if not 1 <= update <= self._trainer.updates:
+            self.refused.emit(f"update: {update:,} is not one of this run's updates (1 to {self._trainer.updates:,})")
+            return
+        past = self._trainer.state_after(update)
+        self.inspected.emit(Inspection(network, update, past.snapshot(self._shown.index),
+                                       past.explain_last_update()))
+
+    @Slot(int, int)
+    def branch(self, network: int, epoch: int) -> None:
+        """Make a new trainer that continues from the end of ``epoch`` exactly as this run did (the GUI adopts
+        it as a new network; this one is kept for Undo)."""
+        if self._trainer is None or network != self._network or not self._idle():
+            return
+        self.branched.emit(network, epoch, self._trainer.state_at_epoch(epoch))
+
+    @Slot(int, int, float)
+    def set_parameter(self, network: int, index: int, value: float) -> None:
+        """A weight or bias typed in by the user (paused only): the next update uses it; the run records it."""
+        if self._trainer is None or network != self._network:
+            return
+        if not self._idle():
+            self.refused.emit("Pause training to edit a weight.")
+            return
+        try:
+            self._trainer.set_parameter(index, value)
+        except SettingError as exc:
+            self.refused.emit(str(exc))
+        self._publish(explain=True)
 
     def _idle(self) -> bool:
         """True when no run is under way; ends a run that the GUI has interrupted but that has not
@@ -333,6 +402,10 @@ class TrainingController(QObject):
     """GUI-thread side: owns the worker thread; every method is called on the GUI thread."""
 
     run_stopped = Signal(str)  # the current run ended: "max_epochs", "target", "diverged" or "stop"
+    past_ready = Signal(object)  # PastState: answers show_epoch
+    inspected = Signal(object)  # Inspection: answers inspect_update
+    branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
+    refused = Signal(str)  # a command that could not be done, and why (one line)
 
     _send_trainer = Signal(object, int)
     _send_start = Signal(int)
@@ -341,6 +414,10 @@ class TrainingController(QObject):
     _send_learning_rate = Signal(float)
     _send_stop = Signal()
     _send_repick = Signal()
+    _send_show_epoch = Signal(int, int)
+    _send_inspect = Signal(int, int)
+    _send_branch = Signal(int, int)
+    _send_parameter = Signal(int, int, float)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -359,6 +436,13 @@ class TrainingController(QObject):
         self._send_learning_rate.connect(self._worker.set_learning_rate)
         self._send_stop.connect(self._worker.stop)
         self._send_repick.connect(self._worker.repick_shown)
+        self._send_show_epoch.connect(self._worker.show_epoch)
+        self._send_inspect.connect(self._worker.inspect_update)
+        self._send_branch.connect(self._worker.branch)
+        self._send_parameter.connect(self._worker.set_parameter)
+        # The answers, re-emitted by this object on the GUI thread (queued: the worker lives in its own thread).
+        for name in ("past_ready", "inspected", "branched", "refused"):
+            getattr(self._worker, name).connect(getattr(self, name))
         self._worker.run_stopped.connect(self._on_worker_run_stopped)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._thread.start()
@@ -395,6 +479,23 @@ class TrainingController(QObject):
     @Slot()
     def repick_shown(self) -> None:
         self._send_repick.emit()
+
+    def show_epoch(self, network: int, epoch: int) -> None:
+        """Ask for the weights at a recorded epoch (answered by past_ready)."""
+        self._send_show_epoch.emit(network, int(epoch))
+
+    def inspect_update(self, network: int, update: int) -> None:
+        """Ask for a past update's arithmetic (answered by inspected, or refused)."""
+        self._send_inspect.emit(network, int(update))
+
+    def branch(self, network: int, epoch: int) -> None:
+        """Ask for a trainer that resumes from the end of ``epoch`` (answered by branched). Stops a run."""
+        self._stop_run()
+        self._send_branch.emit(network, int(epoch))
+
+    def set_parameter(self, network: int, index: int, value: float) -> None:
+        """Set one weight or bias of the paused network (refused while training, or for a bad value)."""
+        self._send_parameter.emit(network, int(index), float(value))
 
     def set_limits(self, max_epochs: int, target_loss: float | None) -> None:
         self._worker.max_epochs = int(max_epochs)

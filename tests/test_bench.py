@@ -44,16 +44,18 @@ def test_window_benchmark_quick_run():
     assert "Traceback" not in run.stderr  # an exception in the window (a slot) would spoil the numbers
     for case in ("1. XOR 2-4-1", "2. product 2-5-1", "3. 2-256-1 on a 100,000-row CSV", "4. product 2-1024-1",
                  "5. start-up: process start to first shown window", "6. start-up while training",
-                 "7. resident memory"):
+                 "7. resident memory", "8. every view open"):
         assert case in run.stdout
     for mode in ("   sample (", "   random_sample (", "   minibatch (", "   full ("):
         assert mode in run.stdout  # case 3 trains in every update mode
     measured = [line.strip() for line in run.stdout.splitlines()]
-    assert sum(line.startswith("plot frames per second") for line in measured) == 7  # 2 presets, 4 modes, 1024
-    assert sum(line.startswith("Pause: worker stopped / drawn") for line in measured) == 7
+    # 2 presets, 4 modes, 1024 hidden units, and every view open on 3 networks:
+    assert sum(line.startswith("plot frames per second") for line in measured) == 10
+    assert sum(line.startswith("Pause: worker stopped / drawn") for line in measured) == 10
+    assert sum(line.startswith("scrub, slider to views drawn") for line in measured) == 3
     assert "numba cache present (yes)" in run.stdout and "boundary image  " in run.stdout
     verdicts = [line.split()[0] for line in run.stdout.splitlines() if line.startswith(("  PASS", "  FAIL", "  SKIP"))]
-    assert len(verdicts) == 21  # bench/gui.py TARGETS
+    assert len(verdicts) == 24  # bench/gui.py TARGETS
     assert verdicts.count("SKIP") == 1  # --quick leaves out the start-up without numba's cache
     assert "THE NETWORK DIVERGED" not in run.stdout  # every live run trained to the end
 

@@ -106,8 +106,13 @@ def test_the_plots_are_large_enough_at_1280x720(make_window, qtbot):
     window.resize(fit_to_screen(QSize(1280, 720)))
     window.show()
     settle(qtbot, window)
-    for view in (window.loss_plot, window.boundary_plot, window.weights_plot, window.arithmetic):
-        assert view.width() >= 300 and view.height() >= 200, (view, view.size())
+    views = [window.network_diagram, window.loss_plot, window.boundary_plot, window.weights_plot, window.arithmetic,
+             window.history_bar.slider]
+    window.detail_tabs.setCurrentWidget(window.arithmetic.parentWidget())  # a tab's page is laid out when shown
+    settle(qtbot, window)
+    for view in views:
+        least = (200, 12) if view is window.history_bar.slider else (300, 200)
+        assert view.width() >= least[0] and view.height() >= least[1], (view, view.size())
         assert window.rect().contains(rect_in_window(view, window))
 
 
@@ -116,8 +121,11 @@ def test_the_panel_and_plots_sit_in_splitters(make_window):
     splitters = window.splitters
     assert set(splitters) == {"main", "plots", "top", "bottom"}
     assert splitters["main"].indexOf(window.settings_scroll.parentWidget()) == 0
-    assert splitters["top"].indexOf(window.loss_plot) == 0 and splitters["top"].indexOf(window.boundary_plot) == 1
-    assert splitters["bottom"].indexOf(window.weights_plot) == 0
+    assert splitters["top"].indexOf(window.network_tabs) == 0 and splitters["top"].indexOf(window.plane_tabs) == 1
+    assert window.plane_tabs.indexOf(window.boundary_plot) == 0
+    assert splitters["bottom"].indexOf(window.loss_plot) == 0 and splitters["bottom"].indexOf(window.detail_tabs) == 1
+    assert window.network_tabs.indexOf(window.network_diagram) == 0
+    assert window.detail_tabs.indexOf(window.weights_plot) == 0
     assert splitters["plots"].indexOf(splitters["top"]) == 0 and splitters["plots"].indexOf(splitters["bottom"]) == 1
 
 

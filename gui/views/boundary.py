@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsItem,
@@ -509,6 +509,12 @@ class BoundaryPlot(QWidget):
         surface = self._surface
         image = class_regions(surface.values) if self._classification and self.discretized() else surface.image
         self.image.setImage(image, autoLevels=False, levels=self.levels)
+
+    def thumbnail(self) -> QImage:
+        """The plot area as it is drawn now (no axes or legend): a pinned run's picture of its boundary."""
+        box = self.plot.getViewBox()
+        rect = self.view.mapFromScene(box.mapRectToScene(box.boundingRect())).boundingRect()
+        return self.view.grab(rect).toImage()
 
     def surface_pending(self) -> bool:
         """Whether the latest show_network's surface is still being computed (the image shows an older one)."""
