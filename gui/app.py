@@ -121,6 +121,7 @@ def run_app(argv: list[str]) -> int:
 
     app = QApplication.instance() or QApplication([PROGRAM])
     app.setApplicationName("Perceptron Playground")
+    app.setDesktopFileName("perceptron-playground")  # the menu entry of make install-desktop (Wayland matches by it)
     app.setOrganizationName("perceptron-playground")
     from PySide6.QtCore import QSettings
 
