@@ -780,6 +780,7 @@ class MainWindow(QMainWindow):
         frame = self._current_frame()
         if frame is not None:
             self._show_weights(frame.snapshot.theta, final=not frame.running)
+            self.network_diagram.set_editable(not frame.running)
 
     @Slot(object)
     def _show_past(self, past: PastState) -> None:

@@ -308,12 +308,11 @@ class HiddenSpaceView(QWidget):
         if self._exact_line():
             self.legend.addItem(self.line_curve, f"decision line (output = {DECISION_LEVEL:g})")
         entries = len(self.legend.items)
-        self.legend.setColumnCount(entries if entries <= 4 else math.ceil(entries / 2))
+        self.legend.setColumnCount(entries if entries <= 3 else math.ceil(entries / 2))
 
     def _caption_text(self, one_unit: bool) -> str:
         if one_unit:
-            return ("Hidden space: the data at the one hidden unit's activation, against the target; "
-                    "the curve: the network's output.")
+            return "The data at the hidden unit's activation, against the target; the curve: the network's output."
         names = self._dataset.feature_names
         if len(names) == 1:
             grid = f"the {names[0]} axis"
@@ -321,8 +320,7 @@ class HiddenSpaceView(QWidget):
             values = self._plane.slice_values
             on_slice = [f"{name} = {value:.3g}" for name, value in zip(names[2:], values, strict=True)]
             grid = f"the {names[0]}-{names[1]} grid lines" + (f" at {', '.join(on_slice)}" if on_slice else "")
-        return (f"Hidden space: the data at two hidden units' activations (what the output sees); "
-                f"grey: {grid}, mapped too.")
+        return f"The data at two hidden units' activations (what the output sees); grey: {grid}."
 
     def _fixed_ranges(self) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
         """Axis ranges that do not depend on the weights: a bounded activation's range, the 1-D view's targets."""
