@@ -107,6 +107,20 @@ class SharedStyleScatter(pg.ScatterPlotItem):
         self.updateSpots(data)
         self.sigPlotChanged.emit(self)
 
+    def move_points(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """New positions for the same points, their styles (and their looked-up pictures) kept: what a view that
+        moves its points every frame needs (the hidden space). False, doing nothing, if the count differs."""
+        data = self.data
+        if len(data) != len(x):
+            return False
+        data["x"], data["y"] = x, y
+        self.prepareGeometryChange()
+        self.informViewBoundsChanged()
+        self.bounds = [None, None]
+        self.invalidate()
+        self.sigPlotChanged.emit(self)
+        return True
+
     def setPen(self, *args, **kargs):
         if _one_object_array(args):
             self._set_styles("pen", args[0], **kargs)

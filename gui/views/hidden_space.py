@@ -116,6 +116,7 @@ class HiddenSpaceView(QWidget):
         self._plane: MapPlane | None = None
         self._levels = (0.0, 1.0)  # the targets' colour levels (the boundary plot's)
         self._styles: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}  # by split: pens, brushes, size
+        self._styled: dict[str, bool] = {}  # by split: its scatter has those styles (later frames only move points)
         self._inputs = np.empty((0, 0))  # the drawn rows (train, then test), then the grid's points
         self._n_points = 0
         self._targets = np.empty(0)  # the drawn rows' targets (the one-unit view's y)
@@ -215,7 +216,7 @@ class HiddenSpaceView(QWidget):
     def _style_points(self) -> None:
         """Each split's pens and brushes (one of a few shared ones per point) and size."""
         classification = self._dataset.task == "classification"
-        self._styles = {}
+        self._styles, self._styled = {}, {}
         for split, shown in self._shown.items():
             many = int(len(shown.rows) > MANY_POINTS)
             y = shown.y[:, 0]
@@ -413,9 +414,11 @@ class HiddenSpaceView(QWidget):
         for split, shown in self._shown.items():
             coords = self._points[start : start + len(shown.rows)]
             start += len(shown.rows)
-            pens, brushes, size = self._styles[split]
-            self.points[split].set_points(coords[:, 0], coords[:, 1], pens, brushes, size, self.points[split]
-                                          .opts["symbol"])
+            item = self.points[split]
+            if not self._styled.get(split, False) or not item.move_points(coords[:, 0], coords[:, 1]):
+                pens, brushes, size = self._styles[split]
+                item.set_points(coords[:, 0], coords[:, 1], pens, brushes, size, item.opts["symbol"])
+                self._styled[split] = True
 
     def _follow(self, final: bool) -> None:
         """Keep the axes on the points and grid lines (a bounded activation's axis: on its range)."""
@@ -449,7 +452,8 @@ class HiddenSpaceView(QWidget):
     def point_coordinates(self) -> np.ndarray:
         """(rows, 2): each drawn row's place in the view (the boundary plot's sample of the training rows, then of
         the test rows): its two units' activations, or (activation, target) for a one-unit network."""
-        return self._points.copy()
+        drawn = [self.points[split].getData() for split in self._shown]
+        return np.vstack([np.column_stack(xy) for xy in drawn]) if drawn else np.zeros((0, 2))
 
     def grid_line_coordinates(self) -> np.ndarray:
         """(lines x (LINE_POINTS + 1), 2): the grid lines' images as drawn, each line followed by a NaN row
