@@ -176,6 +176,8 @@ def start_with(window, args) -> bool:
                     raise SettingError("--dataset", args.dataset, "must be one of "
                                        f"{', '.join(sorted(DATASET_DEFAULTS))} or a .csv file")
                 window.apply_dataset(args.dataset)
+        else:
+            window.restore_last_settings()  # the network of the last session, if it can be used
     except SettingError as exc:
         print(f"{PROGRAM}: {exc}", file=sys.stderr)
         return False

@@ -22,7 +22,8 @@ from PySide6.QtGui import QPainter, QPicture, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from model.config import SettingError
+from gui.remembered import RecentFiles
+from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
 from model.network import Params
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS
@@ -40,6 +41,8 @@ class CsvLoad:
     path: Path
     dataset: Dataset | None
     error: str = ""
+    config: TrainConfig | None = None  # the settings to train it with (None: the task's defaults)
+    max_epochs: int | None = None
 
 
 class FileActions(QObject):
@@ -53,6 +56,7 @@ class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.recent = RecentFiles(window.settings)
         self._reading: threading.Thread | None = None
         self._csv_read.connect(self._take_csv)
 
@@ -131,7 +135,29 @@ class FileActions(QObject):
         config = weights.config or window.config.replace(hidden=h)
         note = (f"Imported {Path(path).name}: a {d}-{h}-1 network trained {weights.epochs:,} epochs before. "
                 "Training continues from these weights (the epoch count starts again at 0).")
-        return window.new_network(config, key, dataset, initial=weights.params, note=note)
+        taken = window.new_network(config, key, dataset, initial=weights.params, note=note)
+        if taken:
+            self.recent.add(path)
+        return taken
+
+    def open_recent(self, path: str) -> bool:
+        """Open a file of File > Open recent the way its kind is opened."""
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
+            return self.open_csv(path)
+        return self.import_weights(path)
+
+    def fill_recent_menu(self, menu) -> None:
+        """List the recent files in ``menu`` (File > Open recent, as it opens)."""
+        menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
+        if not paths:
+            menu.addAction("No recent files").setEnabled(False)
 
     # --- CSV datasets -----------------------------------------------------------------------------
     @Slot()
@@ -142,10 +168,10 @@ class FileActions(QObject):
         else:
             self.window.show_current_settings()
 
-    def open_csv(self, path: str | Path) -> bool:
+    def open_csv(self, path: str | Path, config: TrainConfig | None = None, max_epochs: int | None = None) -> bool:
         """Start reading a CSV file in the background; False if another file is still being read. When it
-        is read, its network replaces the one in use (undoable), and csv_finished says
-        whether the file's network is now the one in use."""
+        is read, its network (``config``, or the task's default settings) replaces the one in use (undoable), and
+        csv_finished says whether the file's network is now the one in use."""
         if self._reading is not None:
             self.window.show_status("Still reading the previous file; try again when it is loaded.")
             return False
@@ -154,7 +180,8 @@ class FileActions(QObject):
 
         def read() -> None:
             try:
-                load = CsvLoad(path, load_csv(path, standardize=standardize, task=task))
+                load = CsvLoad(path, load_csv(path, standardize=standardize, task=task), config=config,
+                               max_epochs=max_epochs)
             except SettingError as exc:
                 load = CsvLoad(path, None, str(exc))
             except (OSError, MemoryError) as exc:  # load_csv names its own; this is a last guard
@@ -184,7 +211,10 @@ class FileActions(QObject):
             window.show_current_settings()
         else:
             config, epochs = CSV_DEFAULTS[load.dataset.task]
-            taken = window.new_network(config, f"csv:{load.path.resolve()}", load.dataset, max_epochs=epochs)
+            taken = window.new_network(load.config or config, f"csv:{load.path.resolve()}", load.dataset,
+                                       max_epochs=load.max_epochs or epochs)
+            if taken:
+                self.recent.add(load.path)
         self.csv_finished.emit(taken)
 
     # --- the loss history -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal, Slot
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
 from gui.files import FileActions
+from gui.remembered import LastSettings, load_last, save_last
 from gui.undo import NetworkState, UndoStack
 from gui.views.arithmetic import format_update
 from gui.views.boundary import BoundaryPlot
@@ -227,6 +229,27 @@ class MainWindow(QMainWindow):
         self.resize(fit_to_screen(area.size(), wanted or DEFAULT_SIZE))
         self.move(place_on_screen(area, self.frameGeometry().topLeft(), self.size()))
 
+    def save_last_settings(self) -> None:
+        """Remember the network in use (its settings and dataset) for the next launch."""
+        if self.settings is not None and self._config is not None:
+            save_last(self.settings, LastSettings(self._config, self._dataset_key, self._preset,
+                                                  self.panel.max_epochs.value()))
+
+    def restore_last_settings(self) -> bool:
+        """Start the network that was in use at the last close (a CSV file is read again in the background);
+        False, changing nothing, if there is none or it cannot be used now."""
+        last = load_last(self.settings) if self.settings is not None else None
+        if last is None:
+            return False
+        key = last.dataset_key
+        if key.startswith("csv:"):
+            path = Path(key.removeprefix("csv:"))
+            return path.is_file() and self.files.open_csv(path, last.config, last.max_epochs)
+        if key not in DATASET_DEFAULTS:
+            return False
+        return self.new_network(last.config, key, load_dataset(key), max_epochs=last.max_epochs,
+                                preset=matching_preset(last.preset, last.config, key))
+
     def restore_layout(self) -> bool:
         """Restore the geometry and splitter sizes saved in ``settings`` at the last close, clamped to the
         screen as it is now; without saved ones, fit DEFAULT_SIZE to the screen. True if any were restored."""
@@ -287,6 +310,8 @@ class MainWindow(QMainWindow):
         quit_action = self._action("Quit", self.close, QKeySequence("Ctrl+Q"), "Close the window")
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_csv_action)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
@@ -913,6 +938,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.isVisible():
             self.save_layout()
+            self.save_last_settings()
         self.shutdown()
         super().closeEvent(event)
 

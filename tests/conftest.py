@@ -28,6 +28,30 @@ def window(qtbot):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@pytest.fixture
+def make_window(qtbot):
+    """Builds windows (with the given settings), shows them, and closes and deletes them afterwards."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from gui.main_window import MainWindow
+
+    made = []
+
+    def make(settings=None) -> MainWindow:
+        window = MainWindow(settings=settings)
+        qtbot.addWidget(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        if shiboken6.isValid(window):
+            window.close()
+            shiboken6.delete(window)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 @pytest.fixture(params=["numpy", "compiled"])
 def path(request, monkeypatch):
     """Runs a test on each of the trainer's paths: the NumPy phases, and the compiled loop (skipped without numba)."""

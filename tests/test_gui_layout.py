@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QRect, QSettings, QSize, QStandardPaths
 from PySide6.QtWidgets import QWidget
 from xvfb_support import xvfb_missing_reason
 
-from gui.main_window import DEFAULT_SIZE, MIN_SIZE, MainWindow, fit_to_screen
+from gui.main_window import DEFAULT_SIZE, MIN_SIZE, fit_to_screen
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = [QSize(1280, 720), QSize(1366, 768), QSize(800, 500), QSize(1600, 1000), QSize(1920, 1080)]
@@ -26,28 +26,6 @@ def no_user_settings():
     QStandardPaths.setTestModeEnabled(True)
     yield
     QStandardPaths.setTestModeEnabled(False)
-
-
-@pytest.fixture
-def make_window(qtbot):
-    """Builds windows (with the given settings), shows them, and closes and deletes them afterwards."""
-    import shiboken6
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    made = []
-
-    def make(settings: QSettings | None = None) -> MainWindow:
-        window = MainWindow(settings=settings)
-        qtbot.addWidget(window)
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        if shiboken6.isValid(window):
-            window.close()
-            shiboken6.delete(window)
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def ini_settings(tmp_path: Path) -> QSettings:
