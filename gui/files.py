@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from gui.remembered import RecentFiles
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
+from model.drawing import dataset_csv_text
 from model.network import Params
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS
 from model.weights_io import load_weights, save_weights, write_bytes_atomic, write_text_atomic
@@ -216,6 +217,21 @@ class FileActions(QObject):
             if taken:
                 self.recent.add(load.path)
         self.csv_finished.emit(taken)
+
+    # --- the data ---------------------------------------------------------------------------------------
+    @Slot()
+    def ask_save_data(self) -> None:
+        name = self.window.dataset.name.removeprefix("csv:").removesuffix(".csv").replace(" (edited)", "-edited")
+        path = self.ask_save_path("Save the data as CSV", CSV_FILTERS, f"{Path(name).name}.csv")
+        if path:
+            self.save_data(path)
+
+    def save_data(self, path: str | Path) -> bool:
+        """Write the data in use (training rows, then test rows) as a CSV file that opens as it is."""
+        dataset = self.window.dataset
+        return self._export("the data", lambda: write_text_atomic(path, dataset_csv_text(dataset)),
+                            f"Saved {len(dataset.X) + (len(dataset.X_test) if dataset.has_test else 0):,} rows "
+                            f"to {path}")
 
     # --- the loss history -------------------------------------------------------------------------
     @Slot()

@@ -46,6 +46,7 @@ from gui.worker import Frame, Inspection, PastState, TrainingController
 from model.config import SettingError, TrainConfig
 from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
+from model.drawing import with_point, without_nearest
 from model.network import NetworkSpec, Params
 from model.presets import DATASET_DEFAULTS, PRESETS, matching_preset
 from model.trainer import Trainer, epoch_count
@@ -63,6 +64,7 @@ FRAME_MARGIN = QSize(16, 40)
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_SPLITTER = "window/splitter/"  # + the splitter's name
 DEFAULT_DATASET = "xor"
+DRAWN_KEY = "drawn"  # the dataset key of data edited by drawing on the boundary plot
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +99,7 @@ class MainWindow(QMainWindow):
         self._rate = 0.0
         self._diverged_shown = False
         self._past: PastState | None = None
+        self._drawn: Dataset | None = None  # the points drawn last (the "Drawn" dataset entry returns to them)
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
         self.files = FileActions(self)
@@ -305,6 +308,8 @@ class MainWindow(QMainWindow):
                                           "Save the current weights (.npz or .json)")
         self.open_csv_action = self._action("Open CSV dataset…", self.files.ask_open_csv, None,
                                             "Train on numeric columns from a CSV file (the last is the target)")
+        self.save_data_action = self._action("Save data as CSV…", self.files.ask_save_data, None,
+                                             "Save the data in use (drawn points too) as a CSV file the app opens")
         self.export_history_action = self._action("Export loss history (CSV)…", self.files.ask_export_history, None,
                                                   "Save the per-epoch losses and accuracy / R² as CSV")
         quit_action = self._action("Quit", self.close, QKeySequence("Ctrl+Q"), "Close the window")
@@ -316,6 +321,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_history_action)
+        file_menu.addAction(self.save_data_action)
         plot_menu = file_menu.addMenu("Export plot")
         for name, label in (("network", "Network diagram…"), ("loss", "Loss plot…"),
                             ("boundary", "Decision boundary plot…"), ("weights", "Weights plot…"),
@@ -386,6 +392,8 @@ class MainWindow(QMainWindow):
         controller.inspected.connect(self._show_inspection)
         controller.branched.connect(self._adopt_branch)
         controller.refused.connect(lambda message: self.show_error(message, topic="past"))
+        self.boundary_plot.point_added.connect(self.add_point)
+        self.boundary_plot.point_removed.connect(self.remove_point)
         self.network_diagram.parameter_edited.connect(
             lambda index, value: controller.set_parameter(self._network_id, index, value))
 
@@ -414,7 +422,7 @@ class MainWindow(QMainWindow):
         return self.new_network(config, key, load_dataset(key), max_epochs=epochs)
 
     def new_network(self, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None = None,
-                    max_epochs: int | None = None, preset: str = "", note: str = "") -> bool:
+                    max_epochs: int | None = None, preset: str = "", note: str = "", undoable: bool = False) -> bool:
         """Make a new Trainer and hand it to the worker; False (settings shown unchanged, the message bar saying
         why) if the settings cannot be used. A trained network it replaces can be brought back with undo()."""
         try:
@@ -423,14 +431,16 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc), topic="settings")
             self.show_current_settings()
             return False
-        self._replace_with(trainer, config, key, dataset, initial, max_epochs, preset, note)
+        self._replace_with(trainer, config, key, dataset, initial, max_epochs, preset, note, undoable=undoable)
         return True
 
     def _replace_with(self, trainer: Trainer, config: TrainConfig, key: str, dataset: Dataset, initial: Params | None,
-                      max_epochs: int | None, preset: str, note: str, initial_theta: np.ndarray | None = None) -> None:
-        """Make ``trainer`` the network in use (the one it replaces goes to the undo stack)."""
+                      max_epochs: int | None, preset: str, note: str, initial_theta: np.ndarray | None = None,
+                      undoable: bool = False) -> None:
+        """Make ``trainer`` the network in use; the one it replaces goes to the undo stack if it was trained, or
+        always when ``undoable`` (an edit of the data, which Undo must take back)."""
         replaced = self._current_state()
-        if replaced is not None and replaced.updates > 0:
+        if replaced is not None and (replaced.updates > 0 or undoable):
             self._undo.replaced(replaced)
             note = note or (f"A new network replaced the one trained {replaced.epochs:,} epochs: Edit > Undo "
                             "(Ctrl+Z) brings it back.")
@@ -509,7 +519,8 @@ class MainWindow(QMainWindow):
         if self._config is None:
             return
         dataset = self._dataset
-        label = DATASET_LABELS.get(self._dataset_key, f"CSV: {dataset.name.removeprefix('csv:')}")
+        label = DATASET_LABELS.get(self._dataset_key) or (f"Drawn: {dataset.name}" if self._dataset_key == DRAWN_KEY
+                                                          else f"CSV: {dataset.name.removeprefix('csv:')}")
         self.panel.show_dataset(self._dataset_key, label, dataset.description, dataset)
         self.panel.show_config(self._config)
         self.panel.show_preset(self._preset)
@@ -523,6 +534,8 @@ class MainWindow(QMainWindow):
     def _dataset_chosen(self, key: str) -> None:
         if key == CSV_CHOICE:
             self.files.ask_open_csv()
+        elif key == DRAWN_KEY:  # back to the points drawn last
+            self.new_network(self._config, DRAWN_KEY, self._drawn, preset="")
         elif key.startswith("csv:"):
             self.files.open_csv(key.removeprefix("csv:"))
         else:
@@ -792,6 +805,35 @@ class MainWindow(QMainWindow):
         self.boundary_plot.show_network(theta, final=final)
         self.network_diagram.show_params(theta, final=final)
         self.hidden_space.show_params(theta, final=final)
+
+    # --- drawing data points ----------------------------------------------------------------------------
+    @Slot(float, float, float)
+    def add_point(self, x1: float, x2: float, target: float) -> bool:
+        """A point drawn on the boundary plot: the data with it is a dataset of its own (Ctrl+Z takes it back)."""
+        try:
+            dataset = with_point(self._dataset, (x1, x2), target)
+        except SettingError as exc:
+            self.show_error(str(exc), topic="drawing")
+            return False
+        what = f"class {target:g}" if dataset.task == "classification" else f"target {target:g}"
+        return self._use_drawn(dataset, f"Added a point ({what}) at ({x1:.3g}, {x2:.3g})")
+
+    @Slot(float, float)
+    def remove_point(self, x1: float, x2: float) -> bool:
+        try:
+            dataset, removed = without_nearest(self._dataset, (x1, x2))
+        except SettingError as exc:
+            self.show_error(str(exc), topic="drawing")
+            return False
+        return removed is not None and self._use_drawn(dataset, f"Removed the point nearest ({x1:.3g}, {x2:.3g})")
+
+    def _use_drawn(self, dataset: Dataset, what: str) -> bool:
+        """A new network on the edited data, from the same initial weights, training on if it was."""
+        self._drawn = dataset
+        self.clear_error("drawing")
+        return self.new_network(self._config, DRAWN_KEY, dataset, initial=self._initial, undoable=True,
+                                note=f"{what}: Edit > Undo (Ctrl+Z) takes it back. File > Save data as CSV "
+                                     "keeps the data.")
 
     # --- the run's past ---------------------------------------------------------------------------------
     @Slot(object)

@@ -3,10 +3,16 @@
 However large the data, the GUI thread's work is bounded: the plot draws a seeded sample of at most MAX_POINTS
 rows of each split (its axes, slices and colour levels come from the sample too), and the network's output over
 the grid is computed in a thread of its own (gui/views/surface.py), whatever the hidden layer's size.
+
+With "Draw points" on (2-input datasets only), clicks on the plot ask for points: a click (and, in the view's
+coordinates, where) is a ``point_added`` or ``point_removed`` signal. The plot never edits the dataset itself:
+its owner makes the edited one (model/drawing.py) and calls set_network again, which then only redraws the
+points while they fit the grid, keeping the view, the surface and the colour levels as they were.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +21,7 @@ from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDoubleSpinBox,
     QGraphicsItem,
     QGraphicsView,
     QHBoxLayout,
@@ -33,7 +40,9 @@ from gui.views.surface import (
     class_regions,
     wait_until_shown,
 )
+from model.csv_io import MAX_MAGNITUDE
 from model.datasets import Dataset
+from model.drawing import DRAWN_INPUTS
 from model.network import NetworkSpec
 
 # The two classes' colours (Okabe-Ito blue and orange: colour-blind safe, and apart in greyscale too), used
@@ -50,6 +59,10 @@ SLICE_SLIDER_STEPS = 100
 MAX_POINTS = 5_000
 POINT_SEED = 0
 SURFACE_WAIT_SECONDS = 10.0  # wait_for_surface's default: a grid pass takes well under a second
+VALUE_BOX_CHARS = 12  # the regression value field's width, in digits, whatever its range
+DRAW_TIP = ("Draw on the data: click the plot to add a point of class 1, Shift+click for class 0 (regression: a "
+            "point whose target is the value beside), Ctrl+click removes the nearest point. The edited data is a "
+            "dataset of its own (Edit > Undo takes a point back). Dragging still pans the view.")
 
 
 @dataclass(frozen=True)
@@ -197,10 +210,15 @@ class BoundaryPlot(QWidget):
 
     show_network() only submits the weights: the grid pass runs in the view's own thread, and the surface
     is drawn when it is done (``surface_shown``); wait_for_surface() waits for the latest one (tests,
-    exports). Call shutdown() (or delete the widget) to stop the thread."""
+    exports). Call shutdown() (or delete the widget) to stop the thread.
+
+    With drawing on (set_drawing), a left click in the plot area emits ``point_added(x1, x2, target)``: class 1,
+    Shift+click class 0, for regression the value field's number; Ctrl+click emits ``point_removed(x1, x2)``."""
 
     slice_changed = Signal()
     surface_shown = Signal()
+    point_added = Signal(float, float, float)  # x1, x2, target: where a click asked for a new point
+    point_removed = Signal(float, float)  # x1, x2: where a Ctrl+click asked for the nearest point to go
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -241,6 +259,7 @@ class BoundaryPlot(QWidget):
                                        ">= 0.5: class 1) instead of by the continuous output.")
         self.discretize_box.toggled.connect(self._discretize_toggled)
         self.slice_layout.addWidget(self.discretize_box)
+        self._make_drawing_controls()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -261,6 +280,9 @@ class BoundaryPlot(QWidget):
         self._computer = SurfaceComputer()
         self._computer.computed.connect(self._surface_computed, Qt.ConnectionType.QueuedConnection)
         self.destroyed.connect(self._computer.close)
+        self._default_drag_time = self.view.scene().minDragTime
+        self.view.scene().sigMouseClicked.connect(self._scene_clicked)
+        self._update_slice_box()
 
     def _make_point_styles(self) -> None:
         """The few shared brushes and pens every point is drawn with (pyqtgraph keeps a reference per point,
@@ -287,16 +309,25 @@ class BoundaryPlot(QWidget):
     # --- structure: once per network --------------------------------------------------------------------
     def set_network(self, dataset: Dataset, spec: NetworkSpec, n_hidden: int) -> None:
         """Lay out the grid, levels, points and sliders for this dataset and network shape. Bounded work
-        however many rows the dataset has: only the drawn sample is read."""
+        however many rows the dataset has: only the drawn sample is read. While drawing, a dataset of the same
+        plane (inputs, names, task) and network shape whose points fit the grid and levels only has its points
+        drawn again: the view, the surface shown and the colour levels stay (a click does not reset them)."""
         key = (id(dataset), spec, n_hidden)
         if key == self._key:
             return
-        new_dataset = dataset is not self._dataset
+        previous = self._dataset
+        same_plane = previous is not None and _plane(previous) == _plane(dataset)
+        same_network = (spec, n_hidden) == (self._spec, self._n_hidden)
         self._key, self._dataset, self._spec, self._n_hidden = key, dataset, spec, n_hidden
         self._classification = dataset.task == "classification"
-        if new_dataset:
+        if dataset is not previous:
             self._choose_points(dataset)
             self._build_sliders(dataset)
+        if not same_plane:
+            self._reset_value_box()
+        if same_plane and same_network and self.drawing() and self._fits_layout():
+            self._lay_out_points(dataset)  # drawn or removed points: the grid, surface and view stay
+            return
         self._bounds = [_finite_padded(*r, fraction=0.25) for r in self._ranges]
         if dataset.n_inputs == 1:
             self._grid = SurfaceGrid.along_line(self._bounds[0], CURVE_POINTS)
@@ -315,6 +346,18 @@ class BoundaryPlot(QWidget):
         X = np.concatenate([shown.X for shown in self._shown.values()])
         self._ranges = [(float(X[:, c].min()), float(X[:, c].max())) for c in range(dataset.n_inputs)]
 
+    def _fits_layout(self) -> bool:
+        """Whether the drawn points lie on the grid and (regression) their targets within the colour levels: then
+        a dataset of the same plane needs only its points drawn again."""
+        if self._grid is None:
+            return False
+        on_grid = all(b_low <= low and high <= b_high
+                      for (low, high), (b_low, b_high) in zip(self._ranges, self._bounds, strict=True))
+        if self._classification:
+            return on_grid
+        low, high = self._target_range()
+        return on_grid and self.levels[0] <= low and high <= self.levels[1]
+
     def _layout_items(self, dataset: Dataset, spec: NetworkSpec) -> None:
         d = dataset.n_inputs
         names = dataset.feature_names
@@ -326,14 +369,24 @@ class BoundaryPlot(QWidget):
         self.colorbar.setVisible(d > 1)
         self.output_curve.setData([], [])
         self.output_curve.setVisible(d == 1)
-        self.legend.clear()
         if d == 1:
             style_plot(self.plot, "Network output along the input", names[0], "output / target")
-            self.legend.addItem(self.output_curve, "network output")
         else:
             title = "Decision boundary" if self._classification else "Prediction surface"
             style_plot(self.plot, title, names[0], names[1])
             self._place_image()
+        self._lay_out_points(dataset)
+        if d == 1:
+            self.plot.enableAutoRange()
+        else:
+            self.plot.disableAutoRange()
+            self.plot.setRange(xRange=self._bounds[0], yRange=self._bounds[1], padding=0)
+
+    def _lay_out_points(self, dataset: Dataset) -> None:
+        """The legend and the points of this dataset (its sample chosen already)."""
+        self.legend.clear()
+        if dataset.n_inputs == 1:
+            self.legend.addItem(self.output_curve, "network output")
         if self._classification:
             self.legend.addItem(self._legend_samples["class 0"], "class 0")
             self.legend.addItem(self._legend_samples["class 1"], "class 1")
@@ -344,11 +397,6 @@ class BoundaryPlot(QWidget):
         self.legend.setColumnCount(2 if sampled else 4)  # "showing 5,000 of 1,000,000 ..." needs the width
         self.test_points.setVisible(dataset.has_test)
         self._place_points()
-        if d == 1:
-            self.plot.enableAutoRange()
-        else:
-            self.plot.disableAutoRange()
-            self.plot.setRange(xRange=self._bounds[0], yRange=self._bounds[1], padding=0)
 
     def _place_image(self) -> None:
         """A blank image of the grid's shape, its pixel centres on the grid points."""
@@ -374,8 +422,12 @@ class BoundaryPlot(QWidget):
         """Fixed colour levels: 0..1 for classification; the drawn targets' range, padded, for regression."""
         if self._classification:
             return 0.0, 1.0
+        return _finite_padded(*self._target_range(), fraction=0.1)
+
+    def _target_range(self) -> tuple[float, float]:
+        """The lowest and highest target of the drawn points."""
         y = np.concatenate([shown.y[:, 0] for shown in self._shown.values()])
-        return _finite_padded(float(y.min()), float(y.max()), fraction=0.1)
+        return float(y.min()), float(y.max())
 
     def _build_sliders(self, dataset: Dataset) -> None:
         for slider, label, _, _ in self.sliders:
@@ -395,8 +447,9 @@ class BoundaryPlot(QWidget):
             slider.setToolTip(f"The plane shows the network with {name} held at this value; points near this "
                               f"{name} are drawn solid, the others faded.")
             slider.valueChanged.connect(self._slider_moved)
-            self.slice_layout.addWidget(label)
-            self.slice_layout.addWidget(slider, 1)
+            end = self.slice_layout.count() - 1  # before the closing stretch
+            self.slice_layout.insertWidget(end, label)
+            self.slice_layout.insertWidget(end + 1, slider, 1)
             self.sliders.append((slider, label, low, high))
         self._update_slice_box()
         self._update_slider_labels()
@@ -406,9 +459,10 @@ class BoundaryPlot(QWidget):
         return max(low, -COORD_LIMIT), min(high, COORD_LIMIT)
 
     def _update_slice_box(self) -> None:
-        shows_regions = self._dataset is not None and self._classification and self._dataset.n_inputs > 1
-        self.discretize_box.setVisible(shows_regions)
-        self.slice_box.setVisible(bool(self.sliders) or shows_regions)
+        planar = self._dataset is not None and self._dataset.n_inputs > 1
+        self.discretize_box.setVisible(planar and self._classification)
+        self._update_drawing()
+        self.slice_box.setVisible(planar)
 
     def discretized(self) -> bool:
         """Whether the plane shows class regions (classification) rather than the continuous output."""
@@ -421,6 +475,81 @@ class BoundaryPlot(QWidget):
     def _discretize_toggled(self, _on: bool) -> None:
         if self._surface is not None and self._surface.image is not None:
             self._draw_image()
+
+    # --- drawing points -------------------------------------------------------------------------------
+    def _make_drawing_controls(self) -> None:
+        """The "Draw points" box and the value field of the points a click adds to a regression."""
+        self.draw_box = QCheckBox("Draw points")
+        self.draw_box.setToolTip(DRAW_TIP)
+        self.draw_box.toggled.connect(self._drawing_toggled)
+        self.value_label = QLabel("value")
+        self.value_box = QDoubleSpinBox()
+        self.value_box.setMaximumWidth(self.value_box.fontMetrics().horizontalAdvance("0" * VALUE_BOX_CHARS))
+        for widget in (self.value_label, self.value_box):
+            widget.setToolTip("The target of the points a click adds.")
+        for widget in (self.draw_box, self.value_label, self.value_box):
+            self.slice_layout.addWidget(widget)
+        # Packed to the left: the stretch takes the room a slider (added before it, with a stretch) does not.
+        self.slice_layout.addStretch(0)
+
+    def drawing(self) -> bool:
+        """Whether clicks on the plot draw points: "Draw points" is on and the dataset has 2 inputs."""
+        return self.draw_box.isChecked() and self.draw_box.isEnabled()
+
+    def set_drawing(self, on: bool) -> None:
+        """Turn "Draw points" on or off (it draws only while the dataset has 2 inputs)."""
+        self.draw_box.setChecked(on)
+
+    @Slot(bool)
+    def _drawing_toggled(self, _on: bool) -> None:
+        self._update_drawing()
+
+    def _update_drawing(self) -> None:
+        """Offer drawing for a 2-input dataset only (a disabled box says why), the value field for regression.
+        While drawing, a press held still is a click however long it lasts: only a move pans the view."""
+        n_inputs = 0 if self._dataset is None else self._dataset.n_inputs
+        available = n_inputs == DRAWN_INPUTS
+        self.draw_box.setVisible(n_inputs > 1)  # one input: the plot is a curve, not the inputs' plane
+        self.draw_box.setEnabled(available)
+        self.draw_box.setToolTip(DRAW_TIP if available else f"Points can be drawn only on a dataset of "
+                                 f"{DRAWN_INPUTS} inputs (the plot's plane); this one has {n_inputs}.")
+        drawing = self.drawing()
+        for widget in (self.value_label, self.value_box):
+            widget.setVisible(drawing and not self._classification)
+        self.view.scene().minDragTime = math.inf if drawing else self._default_drag_time
+        if drawing:
+            self.view.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            self.view.viewport().unsetCursor()
+
+    def _reset_value_box(self) -> None:
+        """The value field's range, precision and value for this dataset's targets: the middle of their range."""
+        low, high = self._target_range()
+        span = high - low if high - low > 0 else 1.0
+        digits = math.floor(math.log10(span))
+        self.value_box.setDecimals(min(max(3 - digits, 0), 10))  # about a thousandth of the range
+        self.value_box.setSingleStep(10.0 ** (digits - 1))
+        self.value_box.setRange(max(low - 10 * span, -MAX_MAGNITUDE), min(high + 10 * span, MAX_MAGNITUDE))
+        self.value_box.setValue(low / 2 + high / 2)
+
+    @Slot(object)
+    def _scene_clicked(self, event) -> None:
+        """A left click in the plot area while drawing: point_removed with Ctrl, else point_added."""
+        if not self.drawing() or event.button() != Qt.MouseButton.LeftButton:
+            return
+        box = self.plot.vb
+        if not box.sceneBoundingRect().contains(event.scenePos()):
+            return  # on an axis, the title or the colour bar
+        where = box.mapSceneToView(event.scenePos())
+        modifiers = event.modifiers()
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.point_removed.emit(where.x(), where.y())
+        elif not self._classification:
+            self.point_added.emit(where.x(), where.y(), self.value_box.value())
+        else:
+            shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+            self.point_added.emit(where.x(), where.y(), 0.0 if shift else 1.0)
+        event.accept()
 
     def slice_values(self) -> list[float]:
         return [low + (high - low) * (slider.value() / SLICE_SLIDER_STEPS) for slider, _, low, high in self.sliders]
@@ -554,6 +683,11 @@ class BoundaryPlot(QWidget):
     def values(self) -> np.ndarray | None:
         """The predictions last drawn: (rows, columns) for the plane, (points,) along one input."""
         return None if self._surface is None else self._surface.values
+
+
+def _plane(dataset: Dataset) -> tuple:
+    """What the plot's layout depends on besides the rows: datasets alike in this differ only in their points."""
+    return dataset.n_inputs, dataset.feature_names, dataset.task
 
 
 def _with_alpha(color, alpha: int) -> QColor:
