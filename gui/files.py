@@ -22,6 +22,7 @@ from PySide6.QtGui import QPainter, QPicture, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from gui.animation import AnimationExport, AnimationJob, available_formats, existing_frames, run_with_progress_dialog
 from gui.remembered import RecentFiles
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
@@ -33,6 +34,9 @@ from model.weights_io import load_weights, save_weights, write_bytes_atomic, wri
 WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
 PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
 CSV_FILTERS = "CSV files (*.csv);;All files (*)"
+
+
+ANIMATION_FILTERS = {"png": "PNG frames, in a folder named after the file (*.png)", "gif": "Animated GIF (*.gif)"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.recent = RecentFiles(window.settings)
+        self.animation: AnimationExport | None = None  # the latest animation export (running or done)
+        self._animation_target: tuple | None = None  # (network, target, kind) until the history arrives
+        window.controller.history_ready.connect(self._history_for_animation)
         self._reading: threading.Thread | None = None
         self._csv_read.connect(self._take_csv)
 
@@ -217,6 +224,56 @@ class FileActions(QObject):
             if taken:
                 self.recent.add(load.path)
         self.csv_finished.emit(taken)
+
+    # --- an animation of the run -------------------------------------------------------------------------
+    @Slot()
+    def ask_export_animation(self) -> None:
+        filters = ";;".join(ANIMATION_FILTERS[kind] for kind in available_formats())
+        path = self.ask_save_path("Export an animation of the run", filters, f"{self.file_stem()}.png")
+        if path:
+            self.export_animation(path)
+
+    def export_animation(self, path: str | Path) -> bool:
+        """Render the run's recorded epochs (boundary and loss) in the background, with a progress dialog: a .gif
+        (with Pillow) or numbered PNG frames in a folder named after ``path`` ("run.png": run-frames/). The
+        worker sends the whole history first (frames carry the shown parameters only)."""
+        path = Path(path)
+        kind = "gif" if path.suffix.lower() == ".gif" else "png"
+        target = path if kind == "gif" else path.with_name(f"{path.stem}-frames")
+        if kind not in available_formats():
+            self.window.show_error(f"animation = {path.name!r}: GIF needs Pillow (pip install pillow); PNG frames "
+                                   "need nothing more", topic="export")
+            return False
+        if kind == "png" and existing_frames(target):
+            self.window.show_error(f"animation = {str(target)!r}: that folder already holds frames; choose another "
+                                   "name (nothing was written)", topic="export")
+            return False
+        self._animation_target = (self.window.network_id, target, kind)
+        self.window.controller.request_history(self.window.network_id)
+        return True
+
+    @Slot(int, object)
+    def _history_for_animation(self, network: int, history: dict) -> None:
+        wanted, self._animation_target = self._animation_target, None
+        window, frame = self.window, self.window.drawn_frame()
+        if wanted is None or wanted[0] != network or network != window.network_id or frame is None:
+            return
+        _, target, kind = wanted
+        boundary = window.boundary_plot
+        try:
+            job = AnimationJob(frame.dataset, frame.snapshot.config, history, boundary.grid_inputs(),
+                               boundary.slice_values(), tuple(boundary.levels))
+        except SettingError as exc:
+            window.show_error(f"Could not export the animation: {exc}", topic="export")
+            return
+        self.animation = run_with_progress_dialog(window, job, target, kind)
+        self.animation.finished.connect(window.show_status)
+        self.animation.failed.connect(lambda message: window.show_error(message, topic="export"))
+
+    def shutdown(self) -> None:
+        """Stop an animation export under way (the window is closing)."""
+        if self.animation is not None and self.animation.is_running():
+            self.animation.shutdown()
 
     # --- the data ---------------------------------------------------------------------------------------
     @Slot()

@@ -308,6 +308,9 @@ class MainWindow(QMainWindow):
                                           "Save the current weights (.npz or .json)")
         self.open_csv_action = self._action("Open CSV dataset…", self.files.ask_open_csv, None,
                                             "Train on numeric columns from a CSV file (the last is the target)")
+        self.export_animation_action = self._action("Export animation…", self.files.ask_export_animation, None,
+                                                    "Save the run (boundary and loss over the recorded epochs) as "
+                                                    "PNG frames, or an animated GIF with Pillow")
         self.save_data_action = self._action("Save data as CSV…", self.files.ask_save_data, None,
                                              "Save the data in use (drawn points too) as a CSV file the app opens")
         self.export_history_action = self._action("Export loss history (CSV)…", self.files.ask_export_history, None,
@@ -322,6 +325,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.export_history_action)
         file_menu.addAction(self.save_data_action)
+        file_menu.addAction(self.export_animation_action)
         plot_menu = file_menu.addMenu("Export plot")
         for name, label in (("network", "Network diagram…"), ("loss", "Loss plot…"),
                             ("boundary", "Decision boundary plot…"), ("weights", "Weights plot…"),
@@ -987,6 +991,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop drawing, stop the worker and join its thread. Safe to call more than once."""
         self._frame_timer.stop()
+        self.files.shutdown()
         self.controller.shutdown()
         self.boundary_plot.shutdown()
         self.network_diagram.shutdown()

@@ -161,6 +161,7 @@ class TrainingWorker(QObject):
     inspected = Signal(object)  # Inspection: answers inspect_update
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
+    history_ready = Signal(int, object)  # network, the whole history (History.view(): every parameter)
 
     def __init__(self, turns: GilTurns):
         super().__init__()
@@ -250,6 +251,12 @@ class TrainingWorker(QObject):
             return
         epoch = self._trainer.recorded_epoch_at_or_before(epoch)
         self.past_ready.emit(PastState(network, epoch, self._trainer.theta_at_epoch(epoch)))
+
+    @Slot(int)
+    def send_history(self, network: int) -> None:
+        """Publish a copy of the whole history, every parameter's column (frames carry the shown ones only)."""
+        if self._trainer is not None and network == self._network:
+            self.history_ready.emit(network, self._trainer.history.view())
 
     @Slot(int, int)
     def inspect_update(self, network: int, update: int) -> None:
@@ -406,6 +413,7 @@ class TrainingController(QObject):
     inspected = Signal(object)  # Inspection: answers inspect_update
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
+    history_ready = Signal(int, object)  # network, the whole history: answers request_history
 
     _send_trainer = Signal(object, int)
     _send_start = Signal(int)
@@ -418,6 +426,7 @@ class TrainingController(QObject):
     _send_inspect = Signal(int, int)
     _send_branch = Signal(int, int)
     _send_parameter = Signal(int, int, float)
+    _send_history = Signal(int)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -440,8 +449,9 @@ class TrainingController(QObject):
         self._send_inspect.connect(self._worker.inspect_update)
         self._send_branch.connect(self._worker.branch)
         self._send_parameter.connect(self._worker.set_parameter)
+        self._send_history.connect(self._worker.send_history)
         # The answers, re-emitted by this object on the GUI thread (queued: the worker lives in its own thread).
-        for name in ("past_ready", "inspected", "branched", "refused"):
+        for name in ("past_ready", "inspected", "branched", "refused", "history_ready"):
             getattr(self._worker, name).connect(getattr(self, name))
         self._worker.run_stopped.connect(self._on_worker_run_stopped)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
@@ -492,6 +502,10 @@ class TrainingController(QObject):
         """Ask for a trainer that resumes from the end of ``epoch`` (answered by branched). Stops a run."""
         self._stop_run()
         self._send_branch.emit(network, int(epoch))
+
+    def request_history(self, network: int) -> None:
+        """Ask for the whole history (answered by history_ready)."""
+        self._send_history.emit(network)
 
     def set_parameter(self, network: int, index: int, value: float) -> None:
         """Set one weight or bias of the paused network (refused while training, or for a bad value)."""
