@@ -14,6 +14,7 @@ import math
 import os
 import signal
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -21,12 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from model.config import INITS, MODES, SettingError, TrainConfig
-from model.datasets import DATASETS, Dataset, load_csv, load_dataset
+from model.datasets import DATASET_NAMES, DATASETS, Dataset, load_csv, load_dataset
+from model.export_py import sample_inputs
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
+from model.generators import GENERATORS, MAX_DATA_SEED, MAX_SAMPLES, TEST_RATIOS, GeneratorSettings, generate
 from model.network import NetworkSpec, Params, predict
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS, PRESETS, Preset, get_preset
 from model.trainer import Trainer
-from model.weights_io import SUFFIXES, WeightsFile, check_export_path, load_weights, save_weights
+from model.weights_io import READ_SUFFIXES, SUFFIXES, WeightsFile, check_export_path, load_weights, save_weights
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 SLICE_SECONDS = 0.2  # training runs in slices this long; progress is shown between them
@@ -34,11 +37,12 @@ PROGRESS_AFTER_SECONDS = 0.5  # a run shorter than this shows no progress line
 # Options that name something: an empty value is a mistake, not "use the default".
 NAMED_OPTIONS = {
     "preset": f"must be one of {', '.join(PRESETS)}",
-    "dataset": f"must be one of {', '.join(DATASETS)}",
+    "dataset": f"must be one of {', '.join(DATASET_NAMES)}",
     "csv": "must be the path of a CSV file",
-    "init_weights": f"must be the path of a {' or '.join(SUFFIXES)} file",
+    "init_weights": f"must be the path of a {' or '.join(READ_SUFFIXES)} file",
     "export": f"must be a path ending in {' or '.join(SUFFIXES)}",
 }
+DRAWING_OPTIONS = tuple(f.name for f in dataclasses.fields(GeneratorSettings))  # --samples ... --data-seed
 CSV_TASKS = {"auto": None, "classification": "classification", "regression": "regression"}  # --task: load_csv's
 
 
@@ -52,17 +56,27 @@ class _OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="main.py", description="Perceptron Playground without a window.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
-    train = commands.add_parser("train", help="train a network and print the result",
-                                epilog="Ctrl+C stops at once, prints the result so far, writes --export and exits 130.")
+    train = commands.add_parser("train", help="train a network and print the result", epilog=_train_epilog(),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     source = train.add_argument_group("what to train on")
     source.add_argument("--preset", help=f"one of {', '.join(PRESETS)} (with --dataset or --csv: its settings on that "
                                          "data)")
-    source.add_argument("--dataset", help=f"one of {', '.join(DATASETS)}")
+    source.add_argument("--dataset", metavar="NAME", help="a built-in dataset: one of the names listed below")
     source.add_argument("--csv", metavar="PATH", help="a CSV file: numeric columns, the last is the target")
     source.add_argument("--standardize", action="store_true", help="scale CSV inputs to mean 0, std 1 (with "
                         "--init-weights from a standardised network, its scaling is used)")
     source.add_argument("--task", help="for --csv: auto (classification when every target is 0 or 1, else "
                         "regression), classification (two target values: the smaller is class 0) or regression")
+    drawn = train.add_argument_group("generated datasets: how they are drawn")
+    defaults = GeneratorSettings()
+    drawn.add_argument("--samples", type=int, help=f"points, train and test together: 10..{MAX_SAMPLES:,} "
+                       f"(default {defaults.samples})")
+    drawn.add_argument("--noise", type=float, help="a Gaussian jitter of std noise x the shape's scale (below): 0..1 "
+                       f"(default {defaults.noise:g})")
+    drawn.add_argument("--test-ratio", type=float, help="the share of the points held out as the test set: "
+                       f"{TEST_RATIOS[0]:g}..{TEST_RATIOS[1]:g} (default {defaults.test_ratio:g})")
+    drawn.add_argument("--data-seed", type=int, help=f"seed of the points' draws: 0..{MAX_DATA_SEED} (default "
+                       f"{defaults.data_seed}; the same settings give the same points)")
     net = train.add_argument_group("network and training (defaults: the preset's, the --init-weights file's, or the "
                                    "dataset's)")
     net.add_argument("--hidden", type=int, help="hidden units, 1..1024")
@@ -73,25 +87,38 @@ def build_parser() -> argparse.ArgumentParser:
     net.add_argument("--mode", help=f"update mode: {', '.join(MODES)}")
     net.add_argument("--batch-size", type=int, help="samples per update in minibatch mode")
     net.add_argument("--init", help=f"initialisation: {', '.join(INITS)}")
-    net.add_argument("--init-weights", metavar="PATH", help="continue from an exported .npz or .json file: its "
-                     "settings, dataset and input scaling unless given here")
+    net.add_argument("--init-weights", metavar="PATH", help=f"continue from an exported {' or '.join(READ_SUFFIXES)} "
+                     "file: its settings, dataset (generated: drawn as then) and input scaling unless given here")
     net.add_argument("--no-bias", action="store_true", help="no biases (as notebook 001)")
     net.add_argument("--l2", type=float, help="L2 weight decay, >= 0")
     net.add_argument("--seed", type=int, help="seed for the initial weights and the sample order")
     run = train.add_argument_group("run and output")
     run.add_argument("--epochs", type=int, help="epochs to train (0: just show the initial weights)")
     run.add_argument("--target-loss", type=float, help="stop after the first epoch whose train loss is <= this")
-    run.add_argument("--export", metavar="PATH", help=f"write the weights to PATH ({' or '.join(SUFFIXES)})")
+    run.add_argument("--export", metavar="PATH", help=f"write the weights to PATH ({' or '.join(SUFFIXES)}; the "
+                     "extension picks the format: .py is a standalone Python file that needs only NumPy)")
     run.add_argument("--trace", action="store_true", help="print one line per update: loss, prediction, target, "
                                                           "every weight after the update")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     pred = commands.add_parser("predict", help="print a trained network's output for one input")
-    pred.add_argument("--weights", required=True, metavar="PATH", help="an exported .npz or .json file")
+    pred.add_argument("--weights", required=True, metavar="PATH", help=f"an exported {' or '.join(READ_SUFFIXES)} "
+                      "file")
     pred.add_argument("inputs", nargs="+", metavar="x", help="the input values x1 x2 ... (finite numbers)")
     # argparse takes "-1e5" or "-inf" for an unknown option (it knows negatives like -1 and -.5 only): here an
     # argument that reads as a number is an input. (_negative_number_matcher is argparse's own hook.)
     pred._negative_number_matcher = _NumberText()
     return parser
+
+
+def _train_epilog() -> str:
+    """The dataset names with what each is, one per line (wrapped), and how Ctrl+C works."""
+    entries = [(name, DATASETS[name]().description) for name in DATASETS]
+    entries += [(name, g.description) for name, g in GENERATORS.items()]
+    width = max(len(name) for name, _ in entries) + 4
+    lines = ["datasets (--dataset NAME):"]
+    for name, text in entries:
+        lines += textwrap.wrap(text, 110, initial_indent=f"  {name}".ljust(width), subsequent_indent=" " * width)
+    return "\n".join([*lines, "", "Ctrl+C stops at once, prints the result so far, writes --export and exits 130."])
 
 
 class _NumberText:
@@ -175,19 +202,41 @@ def _check_sources(args) -> None:
 
 def _dataset(args, preset: Preset | None, loaded: WeightsFile | None) -> Dataset:
     if args.csv is not None:
+        _refuse_drawing_options(args, "CSV data")
         # A file trained behind a scaling keeps it (applied later): fresh statistics would change its meaning.
         scaled_by_file = loaded is not None and loaded.input_mean is not None
         return load_csv(args.csv, standardize=args.standardize and not scaled_by_file, task=CSV_TASKS.get(args.task))
+    name = _dataset_name(args, preset, loaded)
+    if name not in GENERATORS:
+        _refuse_drawing_options(args, name)
+        return load_dataset(name)
+    # Drawn as the file's data was (when it was this dataset), with the options given here changed.
+    drawn = loaded.generator if loaded is not None and loaded.dataset == name and loaded.generator else None
+    changes = {option: getattr(args, option) for option in DRAWING_OPTIONS if getattr(args, option) is not None}
+    return generate(name, dataclasses.replace(drawn or GeneratorSettings(), **changes))
+
+
+def _dataset_name(args, preset: Preset | None, loaded: WeightsFile | None) -> str:
+    """The built-in dataset to train on: --dataset's, the preset's, the --init-weights file's, or xor."""
     if args.dataset is not None:
-        return load_dataset(args.dataset)
+        return args.dataset
     if preset is not None:
-        return load_dataset(preset.dataset)
+        return preset.dataset
     if loaded is not None and loaded.dataset is not None:
-        if loaded.dataset not in DATASETS:
+        if loaded.dataset not in DATASET_NAMES:
             raise SettingError("init-weights", args.init_weights, f"was trained on {loaded.dataset}: give its data "
                                "with --csv PATH (or another dataset with --dataset)")
-        return load_dataset(loaded.dataset)
-    return load_dataset("xor")
+        return loaded.dataset
+    return "xor"
+
+
+def _refuse_drawing_options(args, data: str) -> None:
+    """A SettingError naming the first drawing option given (--samples ...): they apply to generated data only."""
+    for option in DRAWING_OPTIONS:
+        value = getattr(args, option)
+        if value is not None:
+            raise SettingError(option.replace("_", "-"), value, f"applies to the generated datasets only "
+                               f"({', '.join(GENERATORS)}), not to {data}")
 
 
 def _defaults(dataset: Dataset, preset: Preset | None, from_csv: bool) -> tuple[TrainConfig, int]:
@@ -244,6 +293,11 @@ def _note(path: str, loaded: WeightsFile, dataset: Dataset, config: TrainConfig)
     if loaded.dataset is not None and loaded.dataset != dataset.name:
         then.append(f"on {loaded.dataset}")
         now.append(f"on {dataset.name}")
+    if loaded.generator is not None and dataset.generator is not None and loaded.generator != dataset.generator:
+        old, new = loaded.generator.as_dict(), dataset.generator.as_dict()
+        changed = [key for key in old if old[key] != new[key]]
+        then.append("on points drawn with " + ", ".join(f"{key.replace('_', '-')} {old[key]}" for key in changed))
+        now.append("on points drawn with " + ", ".join(f"{key.replace('_', '-')} {new[key]}" for key in changed))
     if loaded.config is not None:
         old = _settings_in_words(loaded.config, loaded.input_mean is not None)
         new = _settings_in_words(config, dataset.input_mean is not None)
@@ -285,9 +339,10 @@ def _train(args) -> int:
         interrupted = stopped_by == "stop"
         result = summarize(trainer, args, interrupted)
         if args.export is not None:
-            save_weights(args.export, trainer.params, trainer.config, dataset=trainer.dataset.name,
-                         epochs=trainer.epoch, updates=trainer.updates, metrics=_metrics(result),
-                         input_mean=trainer.dataset.input_mean, input_std=trainer.dataset.input_std)
+            dataset = trainer.dataset
+            save_weights(args.export, trainer.params, trainer.config, dataset=dataset.name, epochs=trainer.epoch,
+                         updates=trainer.updates, metrics=_metrics(result), input_mean=dataset.input_mean,
+                         input_std=dataset.input_std, generator=dataset.generator, sample_X=sample_inputs(dataset))
         print(json.dumps(result) if args.json else _human(result, args))
     if trainer.diverged:
         print(f"error: {trainer.diverged.message}", file=sys.stderr)
@@ -437,6 +492,7 @@ def summarize(trainer: Trainer, args, interrupted: bool = False) -> dict:
         "config": {**config.as_dict(), "dataset": dataset.name, "preset": args.preset, "csv": args.csv,
                    "standardize": dataset.input_mean is not None,  # by --standardize or the --init-weights file
                    "init_weights": args.init_weights,
+                   "generator": dataset.generator.as_dict() if dataset.generator else None,  # how it was drawn
                    "target_loss": args.target_loss},
         "weights": {
             "W1": params.W1.tolist(),

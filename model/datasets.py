@@ -1,4 +1,4 @@
-"""The seed notebooks' datasets, and CSV loading.
+"""The seed notebooks' datasets, the generated ones' names (model/generators.py), and CSV loading.
 
 A :class:`Dataset` holds read-only float64 arrays: inputs ``X`` of shape (n, d) and targets ``y`` of
 shape (n, 1), with an optional test split of the same layout.
@@ -13,6 +13,7 @@ import numpy as np
 
 from model import csv_io
 from model.config import SettingError
+from model.generators import GENERATORS, GeneratorSettings, generate
 
 TASKS = ("classification", "regression")  # what make_dataset and load_csv take besides None (automatic)
 
@@ -39,6 +40,8 @@ class Dataset:
     # were not 0 and 1, those values: class 0 is the smaller, class 1 the larger.
     task_chosen: str | None = None
     class_values: tuple[float, float] | None = None
+    # For a generated dataset, the settings it was drawn with (its name is the generator's).
+    generator: GeneratorSettings | None = None
 
     @property
     def n_inputs(self) -> int:
@@ -148,6 +151,7 @@ def two_points() -> Dataset:
     return make_dataset("two_points", X, [1, 0], description="(1,2) -> 1 and (1,3) -> 0 (notebook 004)")
 
 
+# The notebooks' datasets, defined exactly as there. DATASET_NAMES adds the generated ones.
 DATASETS = {
     "single_point": single_point,
     "xor": xor,
@@ -157,34 +161,48 @@ DATASETS = {
 }
 
 
+DATASET_NAMES = (*DATASETS, *GENERATORS)
+
+
 def load_dataset(name: str) -> Dataset:
+    """A notebook's dataset, or a generated one with the default GeneratorSettings."""
+    if name in GENERATORS:
+        return generate(name)
     if name not in DATASETS:
-        raise SettingError("dataset", name, f"must be one of {', '.join(sorted(DATASETS))} (or a CSV file)")
+        raise SettingError("dataset", name, f"must be one of {', '.join(DATASET_NAMES)} (or a CSV file)")
     return DATASETS[name]()
 
 
 def load_csv(path: str | Path, standardize: bool = False, task: str | None = None, *,
+             target_column: int | None = None, test_ratio: float = 0.0, split_seed: int = 0,
              block_bytes: int = csv_io.BLOCK_BYTES) -> Dataset:
-    """Numeric columns; the last one is the target; an optional header row of names.
+    """Numeric columns; one is the target (the last unless ``target_column``, 0 = the first); an optional
+    header row of names.
 
     The file's rules, and how it is read fast, are in :mod:`model.csv_io`; in short, values must be finite
     with a magnitude of at most 1e150, so that squares and their sums cannot overflow float64. Errors name
-    the file, line and column. With ``standardize`` each input column is shifted and scaled to mean 0 and
-    standard deviation 1 (a constant column is only shifted); the mean and std are kept on the dataset.
+    the file, line and column. ``test_ratio`` > 0 sets that share of the rows apart as the test split, chosen
+    from ``split_seed`` (see :func:`model.csv_io.split_rows`). With ``standardize`` each input column is
+    shifted and scaled to mean 0 and standard deviation 1 over the training rows (a constant column is only
+    shifted), and the test rows by the same mean and std; both are kept on the dataset.
     ``task`` is None (automatic), "classification" or "regression", as for :func:`make_dataset`
     (:func:`task_text` says in words which task the dataset is trained as, and which value is which class).
     ``block_bytes`` is the size of the pieces the file is parsed in (small values are for tests).
     """
     path = Path(path)
     check_task(task)
-    table = csv_io.read_csv(path, block_bytes=block_bytes)
-    X, extra = table.X, {}
+    table = csv_io.read_csv(path, block_bytes=block_bytes, target_column=target_column, test_ratio=test_ratio,
+                            split_seed=split_seed)
+    X, X_test, extra = table.X, table.X_test, {}
     if standardize:
-        mean, std = _standardize(X, path)
+        columns = [c + 1 for c in range(X.shape[1] + 1) if c != table.target_column]  # the inputs' columns in the file
+        mean, std = _standardize(X, path, columns)
+        if X_test is not None:
+            _standardize_test(X_test, mean, std, path, columns)
         extra = {"input_mean": _frozen(mean), "input_std": _frozen(std)}
-    column = X.shape[1] + 1
-    target = f"{path.name} column {column}" + (f" ({table.target!r})" if table.target else "")
-    return make_dataset(f"csv:{path.name}", X, table.y, description=f"{len(X):,} rows from {path}",
+    target = f"{path.name} column {table.target_column + 1}" + (f" ({table.target!r})" if table.target else "")
+    rows = f"{len(X):,} rows" if X_test is None else f"{len(X):,} training and {len(X_test):,} test rows"
+    return make_dataset(f"csv:{path.name}", X, table.y, X_test, table.y_test, description=f"{rows} from {path}",
                         feature_names=table.names, task=task, target_name=target, **extra)
 
 
@@ -201,8 +219,9 @@ def task_text(dataset: Dataset) -> str:
     return f"{dataset.task} (automatic: {why})"
 
 
-def _standardize(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Scale X's columns in place to mean 0 and std 1; return the mean and std.
+def _standardize(X: np.ndarray, path: Path, columns: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Scale X's columns in place to mean 0 and std 1; return the mean and std. ``columns`` are the inputs'
+    column numbers in the file, for messages (None: 1, 2, ...).
 
     With every |value| <= 1e150 nothing overflows below tens of millions of rows; beyond, an overflow is
     reported (naming the column) rather than warned about.
@@ -216,10 +235,24 @@ def _standardize(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
     except FloatingPointError:
         bad = [c for c in range(X.shape[1]) if not _column_scales(X[:, c])] or [0]
         largest = float(np.abs(X[:, bad[0]]).max())
-        raise SettingError(f"{path.name} column {bad[0] + 1} largest magnitude", largest,
+        column = bad[0] + 1 if columns is None else columns[bad[0]]
+        raise SettingError(f"{path.name} column {column} largest magnitude", largest,
                            f"cannot be standardised over {len(X):,} rows: the sum of squares overflows float64")\
             from None
     return mean, std
+
+
+def _standardize_test(X_test: np.ndarray, mean: np.ndarray, std: np.ndarray, path: Path, columns: list[int]) -> None:
+    """Scale the test rows in place by the training rows' mean and std. A test value far from the training
+    mean, in a column whose training values barely vary, can overflow: that is a SettingError naming it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        X_test -= mean
+        X_test /= std
+    if not np.isfinite(X_test).all():
+        bad = int(np.flatnonzero(~np.isfinite(X_test).all(axis=0))[0])
+        raise SettingError(f"{path.name} column {columns[bad]} standard deviation", float(std[bad]),
+                           "is too small to standardise the test rows (a test value, divided by it, overflows "
+                           "float64): use no test split, or do not standardise")
 
 
 def _column_scales(column: np.ndarray) -> bool:

@@ -66,6 +66,9 @@ PRESETS: dict[str, Preset] = {
     )
 }
 
+_CLASSIFIER = TrainConfig(hidden=8, activation="tanh", output="sigmoid", loss="bce", lr=0.1, mode="minibatch",
+                          batch_size=16, init="xavier")
+
 # Settings that train each dataset well, used when a dataset is picked without a preset.
 DATASET_DEFAULTS: dict[str, tuple[TrainConfig, int]] = {
     "single_point": (PRESETS["notebook_000"].config, 1000),
@@ -76,6 +79,16 @@ DATASET_DEFAULTS: dict[str, tuple[TrainConfig, int]] = {
     "product": (TrainConfig(hidden=16, activation="tanh", output="linear", loss="squared", lr=0.1, mode="minibatch",
                             batch_size=32, init="xavier"), 300),
     "two_points": (PRESETS["notebook_004"].config.replace(lr=0.1), 500),
+    # The generated datasets (model/generators.py), for their default settings (200 points, noise 0.1):
+    # minibatches of 16 of the 140 training points, 9 updates an epoch. The spiral needs more units and epochs.
+    "circle": (_CLASSIFIER, 300),
+    "gaussians": (_CLASSIFIER.replace(hidden=4), 100),
+    "spiral": (_CLASSIFIER.replace(hidden=16), 3000),
+    "moons": (_CLASSIFIER, 500),
+    "sine": (_CLASSIFIER, 1000),
+    "cubic": (_CLASSIFIER, 500),
+    "abs": (_CLASSIFIER.replace(hidden=4), 300),
+    "plane": (_CLASSIFIER.replace(hidden=4, output="linear", loss="squared", lr=0.01), 300),
 }
 
 CSV_DEFAULTS = {

@@ -1,8 +1,11 @@
-"""Export and import of trained weights as .npz or .json; both round-trip exactly.
+"""Export and import of trained weights as .npz or .json (both round-trip exactly), export as a standalone
+Python file (model/export_py.py; never read back: that would run its code), and the loss history as CSV.
 
-A file holds the format name and version, the settings, the dataset name, epochs and updates done, the
+A weights file holds the format name and version, the settings, the dataset name, epochs and updates done, the
 final metrics and the four arrays (W1 (d, h), b1 (h,), W2 (h, 1), b2 (1,); a disabled bias is null in
-JSON and absent in .npz), and for a network trained on a standardised CSV the inputs' mean and std.
+JSON and absent in .npz), for a network trained on a standardised CSV the inputs' mean and std, and for one
+trained on a generated dataset the settings it was drawn with ("generator": samples, noise, test_ratio,
+data_seed; absent otherwise).
 
 Writes are atomic: a temporary file in the same folder, then a rename, so an interrupted export never leaves
 a half-written file behind; a new file gets the usual permissions (0666 less the umask), a replaced one keeps
@@ -24,17 +27,21 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from model.config import MAX_HIDDEN, MAX_INPUTS, SettingError, TrainConfig
+from model.export_py import CHECK_SAMPLES, python_source
+from model.generators import GeneratorSettings
+from model.history import COLUMNS
 from model.network import Params
 
 FORMAT = "perceptron-playground-weights"
 VERSION = 1
-SUFFIXES = (".npz", ".json")
+READ_SUFFIXES = (".npz", ".json")  # what load_weights reads
+SUFFIXES = (*READ_SUFFIXES, ".py")  # what save_weights writes: the extension picks the format
 MAX_FILE_BYTES = 16 << 20  # the largest network's file is about 1 MB
 MAX_META_CHARS = 100_000  # the .npz "meta" member: settings, names and metrics
 MAX_COUNT = 2**63 - 1  # epochs and updates
@@ -60,6 +67,7 @@ class WeightsFile:
     # The standardisation the network was trained behind (CSV with standardize): x_used = (x - mean) / std.
     input_mean: np.ndarray | None = None
     input_std: np.ndarray | None = None
+    generator: GeneratorSettings | None = None  # how its generated dataset was drawn
 
     def scale_inputs(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
@@ -67,14 +75,26 @@ class WeightsFile:
 
 
 def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = "", epochs: int = 0,
-                 updates: int = 0, metrics: dict | None = None, input_mean=None, input_std=None) -> Path:
+                 updates: int = 0, metrics: dict | None = None, input_mean=None, input_std=None,
+                 generator: GeneratorSettings | None = None, sample_X=None) -> Path:
+    """Write the network to ``path``: .npz, .json or .py (a standalone Python file, model/export_py.py, whose
+    self-check reproduces the outputs for ``sample_X``, raw inputs (k, d); None: CHECK_SAMPLES standard normal
+    draws, scaled as the inputs were)."""
     path = Path(path)
-    _check_suffix(path)
+    _check_suffix(path, SUFFIXES)
+    if path.suffix.lower() == ".py":
+        if sample_X is None:
+            sample_X = _default_sample(params.n_inputs, input_mean, input_std)
+        write_text_atomic(path, python_source(params, config, sample_X, input_mean=input_mean, input_std=input_std,
+                                              dataset=dataset, epochs=epochs, metrics=metrics))
+        return path
     meta = {
         "format": FORMAT, "version": VERSION, "config": config.as_dict(), "dataset": dataset,
         "epochs": int(epochs), "updates": int(updates),
         "metrics": {k: _finite_or_none(v) for k, v in (metrics or {}).items()},
     }
+    if generator is not None:
+        meta["generator"] = generator.as_dict()
     arrays = {"W1": params.W1, "W2": params.W2}
     if config.bias:
         arrays.update(b1=params.b1, b2=params.b2)
@@ -94,11 +114,19 @@ def save_weights(path, params: Params, config: TrainConfig, *, dataset: str = ""
     return path
 
 
+def _default_sample(d: int, input_mean, input_std) -> np.ndarray:
+    X = np.random.RandomState(0).standard_normal((CHECK_SAMPLES, d))
+    return X if input_mean is None else X * input_std + input_mean
+
+
 # --- reading --------------------------------------------------------------------------------------------
 def load_weights(path) -> WeightsFile:
     """Read and check a weights file; any problem is a one-line SettingError naming the field."""
     path = Path(path)
-    _check_suffix(path)
+    if path.suffix.lower() == ".py":
+        raise SettingError("weights", str(path), "is an exported Python file: the app never reads one back (that "
+                           f"would run its code); give the {' or '.join(READ_SUFFIXES)} file")
+    _check_suffix(path, READ_SUFFIXES)
     data = _read_bytes(path)
     meta, arrays = _parse_json(data, path) if path.suffix.lower() == ".json" else _parse_npz(data, path)
     params = _params_from(arrays, path)
@@ -107,7 +135,7 @@ def load_weights(path) -> WeightsFile:
         raise SettingError("weights", str(path), f"says hidden = {config.hidden} but W1 has {params.n_hidden} columns")
     mean, std = _input_scaling(arrays, params.n_inputs, path)
     return WeightsFile(params, config, _dataset_name(meta, path), _count(meta, "epochs", path),
-                       _count(meta, "updates", path), _metrics(meta, path), mean, std)
+                       _count(meta, "updates", path), _metrics(meta, path), mean, std, _generator_from(meta, path))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -252,6 +280,20 @@ def _config_from(meta: dict, path: Path) -> TrainConfig | None:
         raise SettingError(f"weights config {exc.field}", exc.value, f"{exc.allowed} (in {path.name})") from None
 
 
+def _generator_from(meta: dict, path: Path) -> GeneratorSettings | None:
+    data = meta.get("generator")
+    if data is None:
+        return None
+    known = [f.name for f in fields(GeneratorSettings)]
+    if not isinstance(data, dict) or not set(data) <= set(known):
+        raise SettingError("weights generator", _shown(data), f"must be an object of {', '.join(known)} or null "
+                           f"(in {path.name})")
+    try:
+        return GeneratorSettings(**data)
+    except SettingError as exc:
+        raise SettingError(f"weights generator {exc.field}", exc.value, f"{exc.allowed} (in {path.name})") from None
+
+
 def _dataset_name(meta: dict, path: Path) -> str | None:
     name = meta.get("dataset")
     if name is None or name == "":
@@ -316,9 +358,9 @@ def _params_from(arrays: dict, path: Path) -> Params:
     return Params.from_arrays(W1, b1, W2, b2)
 
 
-def _check_suffix(path: Path) -> None:
-    if path.suffix.lower() not in SUFFIXES:
-        raise SettingError("weights file", str(path), f"must end in {' or '.join(SUFFIXES)}")
+def _check_suffix(path: Path, suffixes: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in suffixes:
+        raise SettingError("weights file", str(path), f"must end in {' or '.join(suffixes)}")
 
 
 def _finite_or_none(value):
@@ -425,3 +467,33 @@ def _open_temporary(path: Path) -> tuple[int, Path]:
         except FileExistsError:
             continue
     raise FileExistsError(17, "could not create a temporary file", str(_folder(path)))
+
+
+# --- the loss history -----------------------------------------------------------------------------------
+def history_csv_text(history: dict, names, classification: bool) -> str:
+    """The recorded history as CSV text: a header row, then one row per recorded epoch.
+
+    ``history`` is Trainer.snapshot().history: "epoch", model.history.COLUMNS and "params" (rows x the
+    parameters recorded), whose columns ``names`` names (e.g. model.network.param_names, or the part of it
+    that was recorded). Columns: epoch, train_loss, test_loss, train_accuracy and test_accuracy (train_r2 and
+    test_r2 for a regression), then one per parameter. Numbers are written with repr, so they read back to the
+    same float64. A test column with no number at all is left out (no test set, or the R^2 of a constant test
+    target); any other missing number (R^2 of constant targets) is an empty cell.
+    """
+    names = list(names)
+    params = np.asarray(history["params"], dtype=np.float64)  # (rows, recorded parameters)
+    if len(names) != params.shape[1]:
+        raise ValueError(f"{len(names)} parameter names for {params.shape[1]} recorded parameter columns")
+    metric = "accuracy" if classification else "r2"
+    headers = {"train_loss": "train_loss", "test_loss": "test_loss", "metric": f"train_{metric}",
+               "test_metric": f"test_{metric}"}
+    kept = [key for key in COLUMNS
+            if not (key.startswith("test") and np.isnan(np.asarray(history[key], dtype=np.float64)).all())]
+    rows = np.column_stack([np.asarray(history[key], dtype=np.float64) for key in kept] + [params]).tolist()
+    lines = [",".join(["epoch", *(headers[key] for key in kept), *names])]
+    lines += [",".join([str(int(epoch)), *map(_cell, row)]) for epoch, row in zip(history["epoch"], rows, strict=True)]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: float) -> str:
+    return repr(value) if value == value else ""  # NaN (the only value unequal to itself): an empty cell

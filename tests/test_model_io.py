@@ -6,11 +6,13 @@ import os
 import numpy as np
 import pytest
 
-from model import weights_io
+from model import datasets, weights_io
 from model.config import SettingError, TrainConfig
 from model.datasets import load_csv
-from model.network import Params
-from model.weights_io import load_weights, save_weights
+from model.generators import GeneratorSettings
+from model.network import Params, param_names
+from model.trainer import Trainer
+from model.weights_io import history_csv_text, load_weights, save_weights
 
 
 def _awkward_params(d=3, h=5, seed=0):
@@ -136,3 +138,85 @@ def test_csv_errors_name_line_and_column(tmp_path, text, message):
         load_csv(_csv(tmp_path, text))
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+# --- generated datasets in weights files ------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".npz", ".json"])
+def test_the_generator_settings_round_trip(tmp_path, suffix):
+    settings = GeneratorSettings(samples=321, noise=0.25, test_ratio=0.4, data_seed=77)
+    path = save_weights(tmp_path / f"w{suffix}", _awkward_params(), TrainConfig(hidden=5), dataset="moons",
+                        generator=settings)
+    assert load_weights(path).generator == settings
+    plain = save_weights(tmp_path / f"plain{suffix}", _awkward_params(), TrainConfig(hidden=5), dataset="xor")
+    assert load_weights(plain).generator is None
+
+
+@pytest.mark.parametrize(("generator", "message"), [
+    ({"samples": 5}, "weights generator samples = 5: must be a whole number from 10 to 1000000 (in w.json)"),
+    ({"noise": "lots"}, "weights generator noise = 'lots': must be a number from 0 to 1"),
+    ({"colour": 1}, "weights generator = {'colour': 1}: must be an object of samples, noise, test_ratio, data_seed"),
+    ([1, 2], "weights generator = [1, 2]: must be an object of"),
+])
+def test_bad_generator_settings_in_a_file_are_refused(tmp_path, generator, message):
+    path = save_weights(tmp_path / "w.json", _awkward_params(), TrainConfig(hidden=5), dataset="moons")
+    data = json.loads(path.read_text())
+    data["generator"] = generator
+    path.write_text(json.dumps(data))
+    with pytest.raises(SettingError) as caught:
+        load_weights(path)
+    assert str(caught.value).startswith(message)
+
+
+# --- the loss history as CSV ------------------------------------------------------------------------------
+def _parsed(text: str) -> tuple[list[str], list[list[str]]]:
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    return header, rows
+
+
+def _column(rows, index) -> np.ndarray:
+    return np.array([float(row[index]) if row[index] else np.nan for row in rows])
+
+
+@pytest.mark.parametrize("columns", [None, slice(2, 7)])
+def test_history_csv_carries_every_recorded_column_exactly(columns):
+    trainer = Trainer(TrainConfig(hidden=3, activation="tanh", output="sigmoid", loss="bce", lr=0.5, mode="full",
+                                  init="xavier"), datasets.and_or())
+    trainer.run(40)
+    history = trainer.snapshot(columns).history
+    names = param_names(3, 3)[columns or slice(None)]
+    header, rows = _parsed(history_csv_text(history, names, classification=True))
+    assert header == ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy", *names]
+    assert len(rows) == len(history["epoch"]) and all(len(row) == len(header) for row in rows)
+    assert [int(row[0]) for row in rows] == history["epoch"].tolist()
+    for index, key in enumerate(("train_loss", "test_loss", "metric", "test_metric"), start=1):
+        assert _column(rows, index).tobytes() == history[key].tobytes()  # repr reads back to the same bits
+    for index in range(len(names)):
+        assert _column(rows, 5 + index).tobytes() == history["params"][:, index].tobytes()
+
+
+def test_history_csv_without_a_test_set_leaves_the_test_columns_out():
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    data = datasets.make_dataset("line", X, X @ [2.0, -1.0])
+    trainer = Trainer(TrainConfig(hidden=2, lr=0.05, mode="full"), data)
+    trainer.run(5)
+    history = trainer.snapshot().history
+    header, rows = _parsed(history_csv_text(history, param_names(2, 2), classification=False))
+    assert header == ["epoch", "train_loss", "train_r2", *param_names(2, 2)]
+    assert _column(rows, 2).tobytes() == history["metric"].tobytes()
+
+
+def test_history_csv_names_must_match_the_recorded_columns():
+    trainer = Trainer(TrainConfig(hidden=2), datasets.xor())
+    with pytest.raises(ValueError, match="3 parameter names for 9 recorded parameter columns"):
+        history_csv_text(trainer.snapshot().history, ["a", "b", "c"], classification=True)
+
+
+def test_history_csv_keeps_a_train_column_with_missing_numbers_as_empty_cells():
+    """R^2 of constant targets is undefined: its cells are empty, the column stays."""
+    X = np.random.RandomState(1).uniform(-1, 1, (20, 2))
+    trainer = Trainer(TrainConfig(hidden=2, lr=0.05, mode="full"), datasets.make_dataset("flat", X, np.full(20, 3.0)))
+    trainer.run(3)
+    history = trainer.snapshot().history
+    assert np.isnan(history["metric"]).all()
+    header, rows = _parsed(history_csv_text(history, param_names(2, 2), classification=False))
+    assert header[:3] == ["epoch", "train_loss", "train_r2"] and all(row[2] == "" for row in rows)
