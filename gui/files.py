@@ -20,9 +20,10 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QRectF, Signal, Slot
 from PySide6.QtGui import QPainter, QPicture, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from gui.animation import AnimationExport, AnimationJob, available_formats, existing_frames, run_with_progress_dialog
+from gui.csv_dialog import CsvImportDialog, CsvOptions
 from gui.remembered import RecentFiles
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
@@ -172,11 +173,24 @@ class FileActions(QObject):
     def ask_open_csv(self) -> None:
         path = self.ask_open_path("Open a CSV dataset", CSV_FILTERS)
         if path:
-            self.open_csv(path)
+            self.ask_csv_options(path)
         else:
             self.window.show_current_settings()
 
-    def open_csv(self, path: str | Path, config: TrainConfig | None = None, max_epochs: int | None = None) -> bool:
+    def ask_csv_options(self, path: str | Path) -> bool:
+        """The import dialog (a preview of the first rows, the target column, task, standardisation, a test split);
+        on Import the file is read in the background. Cancel changes nothing."""
+        panel = self.window.panel
+        dialog = CsvImportDialog(path, self.window, task=panel.task_choice(), standardize=panel.standardize.isChecked())
+        with self.window.paused():
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if not accepted:
+            self.window.show_current_settings()
+            return False
+        return self.open_csv(path, options=dialog.options())
+
+    def open_csv(self, path: str | Path, config: TrainConfig | None = None, max_epochs: int | None = None,
+                 options: CsvOptions | None = None) -> bool:
         """Start reading a CSV file in the background; False if another file is still being read. When it
         is read, its network (``config``, or the task's default settings) replaces the one in use (undoable), and
         csv_finished says whether the file's network is now the one in use."""
@@ -184,12 +198,14 @@ class FileActions(QObject):
             self.window.show_status("Still reading the previous file; try again when it is loaded.")
             return False
         panel = self.window.panel
-        path, standardize, task = Path(path), panel.standardize.isChecked(), panel.task_choice()
+        path = Path(path)
+        # The import dialog's choices, or else the panel's (the last column the target, no test split).
+        chosen = options.load_options() if options is not None else {
+            "standardize": panel.standardize.isChecked(), "task": panel.task_choice()}
 
         def read() -> None:
             try:
-                load = CsvLoad(path, load_csv(path, standardize=standardize, task=task), config=config,
-                               max_epochs=max_epochs)
+                load = CsvLoad(path, load_csv(path, **chosen), config=config, max_epochs=max_epochs)
             except SettingError as exc:
                 load = CsvLoad(path, None, str(exc))
             except (OSError, MemoryError) as exc:  # load_csv names its own; this is a last guard

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
+from gui.csv_dialog import csv_paths_from_mime
 from gui.files import FileActions
 from gui.remembered import LastSettings, load_last, save_last
 from gui.undo import NetworkState, UndoStack
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         # exists, so Qt never re-sends size hints (which platforms like "offscreen" warn they cannot take).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setMinimumSize(MIN_SIZE)
+        self.setAcceptDrops(True)  # a CSV file dropped on the window opens the import dialog
         self.fit_to_screen()
 
     # --- building ---------------------------------------------------------------------------------
@@ -979,6 +981,17 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Perceptron Playground",
                           "<b>Perceptron Playground</b><p>Watch a small neural network learn: a from-scratch NumPy "
                           "two-layer perceptron trained in a worker thread, drawn live with pyqtgraph.</p>")
+
+    # --- dropping a CSV file on the window ----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if csv_paths_from_mime(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = csv_paths_from_mime(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.files.ask_csv_options(paths[0]))  # the dialog after the drop ends
 
     # --- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -8,7 +8,8 @@ The file's rules:
 - The first non-blank line is a header of column names when its first cell is not a finite number. It then
   needs one name per column.
 - Every other non-blank line is a row of numbers separated by commas, all rows with the same number of cells:
-  at least 2 and at most ``MAX_INPUTS + 1``; the last cell of a row is the target.
+  at least 2 and at most ``MAX_INPUTS + 1``; one column is the target (the last, unless ``target_column``
+  names another), the others are the inputs, in the file's order.
 - A cell is a number as Python's ``float()`` reads it, with any surrounding whitespace. It may be quoted the way
   the csv module reads quotes (``"1.5"``, ``""`` for a quote inside a quoted cell); a quote cannot span lines.
 - A value's magnitude is at most ``MAX_MAGNITUDE`` (1e150): its square (at most 1e300, or 4e300 for a
@@ -24,6 +25,13 @@ loadtxt parses each block, and a block it refuses is parsed line by line in Pyth
 (quoted cells, ``1_000``, non-ASCII digits: what ``float()`` reads and loadtxt does not) or reports the first
 bad cell with its line and column. The blocks' rows go into arrays sized by the count of line ends, so memory
 stays the result plus one block.
+
+A test split (``test_ratio`` > 0) takes ``round(n * test_ratio)`` rows (at least 1, at most n - 1), at places
+drawn from ``split_seed``, out of the n rows; both parts keep the file's order. The test rows are copied out
+and the training rows moved up in place, so the split adds only the test rows to the memory held.
+
+:func:`read_head` reads only the first rows, as text, for a preview: it checks them by the same rules and
+stops there, so a file of any size is previewed at once.
 
 Differences from the csv-module loader this replaced: only ``\\n``, ``\\r\\n`` and ``\\r`` end a line
 (``str.splitlines`` also split on form feed, U+2028 and other separators); a quoted cell ends at the end of
@@ -54,35 +62,178 @@ _BOM = b"\xef\xbb\xbf"
 _LONGEST_LINE_BYTES = 4 * (MAX_INPUTS + 1) * (MAX_CELL_CHARS + 1)
 _COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")  # suffixes numpy.loadtxt decompresses
 _SHOWN_CHARS = 40  # a long cell or line is shown cut to this many characters in a message
+PREVIEW_ROWS = 20  # data rows read_head reads by default
+_HEAD_CHUNK = 1 << 16  # read_head's first read; each further read is twice the one before
 
 
 @dataclass(frozen=True)
 class CsvTable:
-    """A CSV file's contents: inputs ``X`` (n, d) and targets ``y`` (n,), both C-contiguous float64."""
+    """A CSV file's contents: inputs ``X`` (n, d) and targets ``y`` (n,), both C-contiguous float64; with a
+    test split, the test rows in ``X_test`` and ``y_test`` (else None)."""
 
     X: np.ndarray
     y: np.ndarray
     names: tuple[str, ...] | None  # the header's input names, or None without a header
     target: str | None = None  # the header's name of the target column, or None without a header
+    target_column: int = -1  # the target's index among the file's columns (0 = the first)
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
 
 
-def read_csv(path: str | Path, block_bytes: int = BLOCK_BYTES) -> CsvTable:
-    """Read a numeric CSV file (see the module docstring for its rules); bad input raises SettingError."""
+def read_csv(path: str | Path, block_bytes: int = BLOCK_BYTES, *, target_column: int | None = None,
+             test_ratio: float = 0.0, split_seed: int = 0) -> CsvTable:
+    """Read a numeric CSV file (see the module docstring for its rules); bad input raises SettingError.
+
+    ``target_column`` is the index of the target among the file's columns (0 = the first; None: the last).
+    ``test_ratio`` (0 <= ratio < 1) is the share of rows set apart as the test split (0: none), chosen at
+    random from ``split_seed``: the same file, ratio and seed give the same split.
+    """
     path = Path(path)
     if block_bytes < 1:
         raise SettingError("block_bytes", block_bytes, "must be at least 1")
+    _check_split(target_column, test_ratio, split_seed)
     try:
         with open(path, "rb") as file:
-            table = _Table(path)
+            table = _Table(path, target_column)
             for first_line, text, complete in _blocks(file, path.name, block_bytes):
                 if table.add(first_line, text, complete):
                     break
     except OSError as exc:
-        if isinstance(exc, IsADirectoryError):
-            raise SettingError("csv", str(path), "is a directory; choose a CSV file") from None
-        raise SettingError("csv", str(path), f"cannot be read ({exc.__class__.__name__}: {exc.strerror or exc})") \
-            from None
-    return table.finish()
+        raise _unreadable(path, exc) from None
+    return table.finish(test_ratio, split_seed)
+
+
+def _check_split(target_column: object, test_ratio: object, split_seed: object) -> None:
+    """Refuse options that no file could make valid (a target column past the file's end is found later)."""
+    if target_column is not None and (type(target_column) is not int or target_column < 0):
+        raise SettingError("target_column", target_column, "must be a column index, at least 0 (0 = the first "
+                                                           "column), or None for the last")
+    if type(test_ratio) not in (int, float) or not 0 <= test_ratio < 1:
+        raise SettingError("test_ratio", test_ratio, "must be at least 0 (no test split) and less than 1")
+    if type(split_seed) is not int or split_seed < 0:
+        raise SettingError("split_seed", split_seed, "must be a whole number, at least 0")
+
+
+def _unreadable(path: Path, exc: OSError) -> SettingError:
+    if isinstance(exc, IsADirectoryError):
+        return SettingError("csv", str(path), "is a directory; choose a CSV file")
+    return SettingError("csv", str(path), f"cannot be read ({exc.__class__.__name__}: {exc.strerror or exc})")
+
+
+def split_rows(n: int, test_ratio: float, seed: int) -> np.ndarray:
+    """Which of ``n`` rows form the test split: a boolean mask with ``round(n * test_ratio)`` (half up) rows
+    set, at least 1 and at most n - 1, at places drawn from ``seed``. No rows (all False) for a ratio of 0."""
+    is_test = np.zeros(n, dtype=bool)
+    if test_ratio == 0:
+        return is_test
+    count = min(n - 1, max(1, math.floor(n * test_ratio + 0.5)))
+    is_test[np.random.default_rng(seed).permutation(n)[:count]] = True
+    return is_test
+
+
+def _take_rows(X: np.ndarray, y: np.ndarray, is_test: np.ndarray):
+    """(X, y, X_test, y_test): the rows flagged in ``is_test`` copied out, and the others moved up in X's and
+    y's own memory (both must own it), which is then shrunk; all in the file's order."""
+    X_test, y_test = X[is_test], y[is_test]
+    keep = np.flatnonzero(~is_test)
+    step = max(1, (1 << 16) // max(1, X.shape[1]))
+    for start in range(0, len(keep), step):
+        rows = keep[start:start + step]  # rows[i] >= start + i: each row moves up, never onto one still to move
+        X[start:start + len(rows)] = X[rows]
+        y[start:start + len(rows)] = y[rows]
+    X.resize((len(keep), X.shape[1]), refcheck=False)
+    y.resize(len(keep), refcheck=False)
+    return X, y, X_test, y_test
+
+
+@dataclass(frozen=True)
+class CsvHead:
+    """The first rows of a CSV file as text, for a preview, and the first problem in them."""
+
+    header: tuple[str, ...] | None  # the header's names (every column's), or None without a header
+    rows: tuple[tuple[str, ...], ...]  # each row's cells as written, without surrounding whitespace
+    lines: tuple[int, ...]  # each row's line number in the file
+    width: int  # the cells of a row: the first row's count (0 when there is no row)
+    complete: bool  # the file has no rows beyond these (it was read to its end)
+    error: str = ""  # the loader's one-line message for the first problem in these lines; "" if none
+    error_line: int = 0  # the line being read when the problem was found (0: none)
+
+
+def read_head(path: str | Path, rows: int = PREVIEW_ROWS) -> CsvHead:
+    """The header and the first ``rows`` data rows of a CSV file, checked by the file's rules. Reads only the
+    lines they take (in reads that double up to BLOCK_BYTES), or up to a line too long to be valid.
+
+    Every problem, in these lines or in opening the file, is a one-line message in ``error``: the one
+    read_csv gives for it. ``rows`` then ends with the bad row, when the problem is in a row."""
+    path = Path(path)
+    name = path.name
+    header: list[str] | None = None
+    header_line, header_text, width, number = 0, "", 0, 0
+    shown: list[tuple[str, ...]] = []
+    numbers: list[int] = []
+    try:
+        lines, cut, at_end, seen_text = _head_lines(path, rows)
+        complete = at_end
+        for index, (number, raw) in enumerate(lines):
+            line = _decode_line(raw, name, number)
+            if not line or line.isspace():
+                continue
+            if header is None and not width and not _is_number(_cells(line)[0]):
+                header, header_line, header_text = _header(line, number, name), number, line
+                continue
+            shown.append(tuple(cell.strip() for cell in _cells(line)))
+            numbers.append(number)
+            if not width:
+                width = _width(line, number, name, header, header_line, header_text)
+            _row(line, number, width, name)
+            if len(shown) == rows:
+                complete = at_end and all(not rest.strip() for _, rest in lines[index + 1:])
+                break
+        else:
+            if cut is not None:
+                number = len(lines) + 1
+                raise _long_line_error(_decode_cut(cut, name, number), number, name, header is None and not width,
+                                       width)
+            if at_end and not width:
+                number = 0
+                raise _no_rows(path, header_line, seen_text)
+    except SettingError as exc:
+        error, complete = str(exc), False
+    except OSError as exc:
+        error, complete, number = str(_unreadable(path, exc)), False, 0
+    else:
+        error, number = "", 0
+    names = None if header is None else tuple(cell.strip() for cell in header)
+    return CsvHead(names, tuple(shown), tuple(numbers), width, complete, error, number)
+
+
+def _head_lines(path: Path, rows: int) -> tuple[list[tuple[int, bytes]], bytearray | None, bool, bool]:
+    """The file's first whole lines, numbered from 1 (after a byte-order mark): at least enough for a header
+    and ``rows`` data rows, or all of them. Returns (lines, cut, at_end, seen_text): ``cut`` is the start of
+    the next line when it is too long to be valid (else None); ``at_end`` whether no line follows these;
+    ``seen_text`` whether the file has any bytes besides a byte-order mark."""
+    with open(path, "rb") as file:
+        data, size = bytearray(file.read(3)), _HEAD_CHUNK
+        if data == _BOM:
+            data.clear()
+        while True:
+            chunk = file.read(size)
+            data += chunk
+            at_end = len(chunk) < size
+            end = len(data) if at_end else max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+            lines = bytes(data[:end]).splitlines()  # only \n, \r\n and \r end a line of bytes
+            if at_end or len(data) - end > _LONGEST_LINE_BYTES or sum(1 for b in lines if b.strip()) > rows:
+                break
+            size = min(2 * size, BLOCK_BYTES)
+    cut = data[end:] if len(data) - end > _LONGEST_LINE_BYTES else None
+    return list(enumerate(lines, start=1)), cut, at_end and cut is None, bool(data)
+
+
+def _decode_line(raw: bytes, name: str, number: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(raw, exc.start, name, number) from None
 
 
 # --- blocks of whole lines -----------------------------------------------------------------------------
@@ -286,21 +437,22 @@ def _whole_file(path: Path, skip_lines: int, width: int) -> np.ndarray | None:
     return values
 
 
-def _split_columns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _split_columns(values: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, targets) of an (n, w) array, both C-contiguous; the inputs are moved to the front of values'
     own memory, which is then shrunk, so that no second copy of the inputs is ever held."""
     n, w = values.shape
-    y = values[:, -1].copy()
+    y = values[:, target].copy()
+    inputs = _inputs(w, target)
     if not values.flags.owndata or not values.flags.c_contiguous:
-        return np.ascontiguousarray(values[:, :-1]), y
+        return np.array(values[:, inputs], order="C"), y
     flat = values.reshape(-1)
     step = max(1, (1 << 16) // w)  # rows moved at a time; NumPy buffers a move whose ends overlap
     for start in range(0, n, step):
         stop = min(n, start + step)
-        flat[start * (w - 1):stop * (w - 1)].reshape(stop - start, w - 1)[...] = values[start:stop, :-1]
+        flat[start * (w - 1):stop * (w - 1)].reshape(stop - start, w - 1)[...] = values[start:stop, inputs]
     del flat
-    values.resize(n * (w - 1), refcheck=False)
-    return values.reshape(n, w - 1), y
+    values.resize((n, w - 1), refcheck=False)  # in place: values keeps owning its memory
+    return values, y
 
 
 def _scan(path: Path) -> tuple[int, bool]:
@@ -341,8 +493,10 @@ def _has_long_line(text: str, limit: int) -> bool:
 class _Table:
     """The file's rows: read whole by NumPy, or else appended block by block into arrays sized by a bound."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, target: int | None = None):
         self.path, self.name = path, path.name
+        self.target = target  # the target's column index; None (the last) until the width is known
+        self.inputs: slice | np.ndarray = slice(None, -1)  # the input columns' indices
         self.header: list[str] | None = None
         self.header_line, self.header_text = 0, ""
         self.width = 0  # cells per row; 0 until the first data row
@@ -379,12 +533,7 @@ class _Table:
             line = text[start:] if end < 0 else text[start:end]
             if line and not line.isspace():
                 if self.header is None and not _is_number(_cells(line)[0]):
-                    self.header, self.header_line, self.header_text = _cells(line), number, line
-                    for column, cell in enumerate(self.header, start=1):
-                        if len(cell) > MAX_CELL_CHARS:
-                            raise SettingError(f"{self.name} line {number} column {column}", _shown(cell),
-                                               f"has {len(cell):,} characters; a cell may have at most "
-                                               f"{MAX_CELL_CHARS:,}")
+                    self.header, self.header_line, self.header_text = _header(line, number, self.name), number, line
                 else:
                     self._first_row(line, number)
             if end < 0:
@@ -393,22 +542,19 @@ class _Table:
         return number, text[start:]
 
     def _first_row(self, line: str, number: int) -> None:
-        width = len(_cells(line))
-        where = f"{self.name} line {number}"
-        if width < 2:
-            raise SettingError(where, _shown(line), "needs at least 2 columns (inputs, then the target)")
-        if width - 1 > MAX_INPUTS:
-            raise SettingError(where, _shown(line), f"has {width - 1} input columns; at most {MAX_INPUTS} are allowed")
-        if self.header is not None and len(self.header) != width:
-            raise SettingError(f"{self.name} line {self.header_line}", _shown(self.header_text),
-                               f"is a header of {_count(len(self.header), 'name')}, but the first row (line {number}) "
-                               f"has {width} cells; a header needs one name per column")
+        width = _width(line, number, self.name, self.header, self.header_line, self.header_text)
+        if self.target is None:
+            self.target = width - 1
+        elif self.target >= width:
+            raise SettingError("target_column", self.target, f"must be a column index from 0 to {width - 1}: "
+                                                             f"{self.name} has {width} columns")
+        self.inputs = _inputs(width, self.target)
         values = np.array([_row(line, number, width, self.name)])
         self.width = width
         line_ends, long_line = _scan(self.path)
         whole = None if long_line else _whole_file(self.path, number - 1, width)
         if whole is not None:
-            self.X, self.y = _split_columns(whole)
+            self.X, self.y = _split_columns(whole, self.target)
             self.rows, self.whole = len(self.y), True
             return
         capacity = max(1, line_ends + 1 - (self.header is not None))  # a bound on the data rows
@@ -421,42 +567,93 @@ class _Table:
             capacity = max(rows, 2 * len(self.y))
             self.X.resize((capacity, self.width - 1), refcheck=False)
             self.y.resize(capacity, refcheck=False)
-        self.X[self.rows:rows] = values[:, :-1]
-        self.y[self.rows:rows] = values[:, -1]
+        self.X[self.rows:rows] = values[:, self.inputs]
+        self.y[self.rows:rows] = values[:, self.target]
         self.rows = rows
 
     def _refuse_long_line(self, number: int, text: str) -> None:
         """Raise the error of a line too long to hold (``text`` is its start): a long cell or too many cells."""
-        cells = _cells(text)
-        header = self.header is None and not self.width and not _is_number(cells[0])
-        limit = self.width or MAX_INPUTS + 1
-        for column, cell in enumerate(cells, start=1):
-            if column > limit:
-                raise SettingError(f"{self.name} line {number}", _shown(text),
-                                   f"has more than {limit} cells; expected {self.width}" if self.width else
-                                   f"has more than {limit} cells; at most {MAX_INPUTS} inputs and a target are "
-                                   "allowed")
-            if len(cell) > MAX_CELL_CHARS:
-                length = f"at least {len(cell):,}" if column == len(cells) else f"{len(cell):,}"  # the last is cut
-                raise SettingError(f"{self.name} line {number} column {column}", _shown(cell),
-                                   f"has {length} characters; a cell may have at most {MAX_CELL_CHARS:,}")
-            if not header:
-                _number(cell, self.name, number, column)
-        raise SettingError(f"{self.name} line {number}", _shown(text),  # not reached: some cell is too long
-                           f"is longer than {_LONGEST_LINE_BYTES:,} bytes")
+        raise _long_line_error(text, number, self.name, self.header is None and not self.width, self.width)
 
-    def finish(self) -> CsvTable:
+    def finish(self, test_ratio: float = 0.0, split_seed: int = 0) -> CsvTable:
         if not self.width:
-            if self.header is not None:
-                why = f"only a header, on line {self.header_line}"
-            elif self.seen_text:
-                why = "only blank lines"
-            else:
-                why = "the file is empty"
-            raise SettingError("csv", str(self.path), f"has no data rows ({why})")
+            raise _no_rows(self.path, self.header_line if self.header is not None else 0, self.seen_text)
         if self.rows < len(self.y):
             self.X.resize((self.rows, self.width - 1), refcheck=False)
             self.y.resize(self.rows, refcheck=False)
-        if self.header is None:
-            return CsvTable(self.X, self.y, None)
-        return CsvTable(self.X, self.y, tuple(cell.strip() for cell in self.header[:-1]), self.header[-1].strip())
+        X, y, X_test, y_test = self.X, self.y, None, None
+        if test_ratio:
+            if self.rows < 2:
+                raise SettingError("test_ratio", test_ratio, f"needs at least 2 data rows (1 to train, 1 to test); "
+                                                             f"{self.name} has 1")
+            X, y = (a if a.flags.owndata else a.copy() for a in (X, y))
+            X, y, X_test, y_test = _take_rows(X, y, split_rows(self.rows, test_ratio, split_seed))
+        names = target = None
+        if self.header is not None:
+            names = tuple(self.header[c].strip() for c in range(self.width) if c != self.target)
+            target = self.header[self.target].strip()
+        return CsvTable(X, y, names, target, self.target, X_test, y_test)
+
+
+def _header(line: str, number: int, name: str) -> list[str]:
+    """A header line's names; a name longer than MAX_CELL_CHARS is refused."""
+    cells = _cells(line)
+    for column, cell in enumerate(cells, start=1):
+        if len(cell) > MAX_CELL_CHARS:
+            raise SettingError(f"{name} line {number} column {column}", _shown(cell),
+                               f"has {len(cell):,} characters; a cell may have at most {MAX_CELL_CHARS:,}")
+    return cells
+
+
+def _width(line: str, number: int, name: str, header: list[str] | None, header_line: int, header_text: str) -> int:
+    """The cells of the first data row, which every row must have: checked against the limits and the header."""
+    width = len(_cells(line))
+    where = f"{name} line {number}"
+    if width < 2:
+        raise SettingError(where, _shown(line), "needs at least 2 columns (inputs, then the target)")
+    if width - 1 > MAX_INPUTS:
+        raise SettingError(where, _shown(line), f"has {width - 1} input columns; at most {MAX_INPUTS} are allowed")
+    if header is not None and len(header) != width:
+        raise SettingError(f"{name} line {header_line}", _shown(header_text),
+                           f"is a header of {_count(len(header), 'name')}, but the first row (line {number}) "
+                           f"has {width} cells; a header needs one name per column")
+    return width
+
+
+def _inputs(width: int, target: int) -> slice | np.ndarray:
+    """The input columns' indices: a slice when the target is the last column (no copy), else an index array."""
+    if target == width - 1:
+        return slice(None, -1)
+    return np.array([c for c in range(width) if c != target])
+
+
+def _long_line_error(text: str, number: int, name: str, may_be_header: bool, width: int) -> SettingError:
+    """The error of a line too long to hold (``text`` is its start): a long cell or too many cells.
+    ``width`` is the cells of a row (0 while no data row is read)."""
+    cells = _cells(text)
+    header = may_be_header and not _is_number(cells[0])
+    limit = width or MAX_INPUTS + 1
+    for column, cell in enumerate(cells, start=1):
+        if column > limit:
+            return SettingError(f"{name} line {number}", _shown(text),
+                                f"has more than {limit} cells; expected {width}" if width else
+                                f"has more than {limit} cells; at most {MAX_INPUTS} inputs and a target are allowed")
+        if len(cell) > MAX_CELL_CHARS:
+            length = f"at least {len(cell):,}" if column == len(cells) else f"{len(cell):,}"  # the last is cut
+            return SettingError(f"{name} line {number} column {column}", _shown(cell),
+                                f"has {length} characters; a cell may have at most {MAX_CELL_CHARS:,}")
+        if not header:
+            _number(cell, name, number, column)
+    return SettingError(f"{name} line {number}", _shown(text),  # not reached: some cell is too long
+                        f"is longer than {_LONGEST_LINE_BYTES:,} bytes")
+
+
+def _no_rows(path: Path, header_line: int, seen_text: bool) -> SettingError:
+    """The error of a file without data rows; ``header_line`` is the header's line (0: none)."""
+    if header_line:
+        why = f"only a header, on line {header_line}"
+    elif seen_text:
+        why = "only blank lines"
+    else:
+        why = "the file is empty"
+    return SettingError("csv", str(path), f"has no data rows ({why})")

@@ -277,3 +277,220 @@ def test_quoted_lines_are_split_as_the_csv_module_splits_them():
     for _ in range(20_000):
         line = "".join(rng.choice('"",1 a') for _ in range(rng.randint(1, 12)))
         assert csv_io._split_quoted(line) == next(csv.reader([line])), line
+
+
+# --- target column and test split (read_csv's options) ---------------------------------------------------
+@pytest.fixture(params=["one call", "blocks"])
+def read_table(request, monkeypatch):
+    """csv_io.read_csv, through NumPy's one-call read and through the block reader with tiny blocks."""
+    if request.param == "blocks":
+        monkeypatch.setattr(csv_io, "_whole_file", lambda *args: None)
+        return lambda path, **options: csv_io.read_csv(path, block_bytes=TINY_BLOCK, **options)
+    return csv_io.read_csv
+
+
+def numbered_rows(n: int, width: int = 4) -> list[list[float]]:
+    """Rows whose first cell is the row's index (so every row is told apart) and whose other cells differ."""
+    return [[float(i)] + [i * 10.0 + c + 0.5 for c in range(1, width)] for i in range(n)]
+
+
+def csv_text(rows, header=None) -> str:
+    lines = [",".join(header)] if header else []
+    return "\n".join(lines + [",".join(repr(v) for v in row) for row in rows]) + "\n"
+
+
+@pytest.mark.parametrize("target", [0, 1, 2, 3, None])
+def test_the_target_column_chosen(tmp_path, read_table, target):
+    rows = numbered_rows(5)
+    table = read_table(write(tmp_path, csv_text(rows, ["a", "b", "c", "d"])), target_column=target)
+    t = 3 if target is None else target
+    np.testing.assert_array_equal(table.X, [row[:t] + row[t + 1:] for row in rows])
+    np.testing.assert_array_equal(table.y, [row[t] for row in rows])
+    assert table.X.flags.c_contiguous and table.y.flags.c_contiguous
+    assert table.names == tuple(n for n in "abcd" if n != "abcd"[t]) and table.target == "abcd"[t]
+    assert table.target_column == t and table.X_test is None and table.y_test is None
+
+
+def test_the_target_column_without_a_header(tmp_path, read_table):
+    table = read_table(write(tmp_path, "1,2,3\n4,5,6\n"), target_column=1)
+    np.testing.assert_array_equal(table.X, [[1, 3], [4, 6]])
+    np.testing.assert_array_equal(table.y, [2, 5])
+    assert table.names is None and table.target is None
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"target_column": 3}, "target_column = 3: must be a column index from 0 to 2: data.csv has 3 columns"),
+    ({"target_column": -1}, "target_column = -1: must be a column index, at least 0 (0 = the first column), or None "
+                            "for the last"),
+    ({"target_column": 1.0}, "target_column = 1.0: must be a column index, at least 0 (0 = the first column), or "
+                             "None for the last"),
+    ({"test_ratio": 1.0}, "test_ratio = 1.0: must be at least 0 (no test split) and less than 1"),
+    ({"test_ratio": -0.1}, "test_ratio = -0.1: must be at least 0 (no test split) and less than 1"),
+    ({"test_ratio": float("nan")}, "test_ratio = nan: must be at least 0 (no test split) and less than 1"),
+    ({"test_ratio": "0.2"}, "test_ratio = '0.2': must be at least 0 (no test split) and less than 1"),
+    ({"split_seed": -1}, "split_seed = -1: must be a whole number, at least 0"),
+    ({"split_seed": True}, "split_seed = True: must be a whole number, at least 0"),
+])
+def test_bad_options_are_named(tmp_path, options, message):
+    with pytest.raises(SettingError) as caught:
+        csv_io.read_csv(write(tmp_path, "1,2,3\n4,5,6\n"), **options)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("n", "ratio", "n_test"), [
+    (10, 0.3, 3), (7, 0.5, 4), (1000, 0.25, 250), (999, 0.1, 100), (3, 0.1, 1), (2, 0.9, 1), (5, 0.9, 4),
+    (4, 0.0, 0),
+])
+def test_split_sizes_and_rows(tmp_path, read_table, n, ratio, n_test):
+    rows = numbered_rows(n)
+    table = read_table(write(tmp_path, csv_text(rows)), test_ratio=ratio, split_seed=5)
+    if n_test == 0:
+        assert table.X_test is None and table.y_test is None
+        np.testing.assert_array_equal(table.X, [row[:3] for row in rows])
+        return
+    assert table.X_test.shape == (n_test, 3) and table.y_test.shape == (n_test,)
+    assert table.X.shape == (n - n_test, 3) and table.y.shape == (n - n_test,)
+    for X, y in ((table.X, table.y), (table.X_test, table.y_test)):  # each part: whole rows, in the file's order
+        index = X[:, 0].astype(int)
+        assert (np.diff(index) > 0).all()
+        np.testing.assert_array_equal(np.column_stack([X, y]), [rows[i] for i in index])
+        assert X.flags.c_contiguous and y.flags.c_contiguous
+    assert sorted(np.concatenate([table.X[:, 0], table.X_test[:, 0]])) == list(range(n))
+
+
+def test_the_split_depends_on_the_seed_only(tmp_path, monkeypatch):
+    path = write(tmp_path, csv_text(numbered_rows(200)))
+
+    def test_indices(**options):
+        return tuple(csv_io.read_csv(path, test_ratio=0.2, **options).X_test[:, 0])
+
+    first = test_indices(split_seed=1)
+    assert test_indices(split_seed=1) == first
+    assert test_indices(split_seed=2) != first
+    assert test_indices(split_seed=1, target_column=0) != first  # the first column is now the target
+    monkeypatch.setattr(csv_io, "_whole_file", lambda *args: None)
+    assert test_indices(split_seed=1, block_bytes=TINY_BLOCK) == first  # the block reader splits alike
+
+
+def test_a_split_needs_two_rows(tmp_path, read_table):
+    with pytest.raises(SettingError) as caught:
+        read_table(write(tmp_path, "x,y\n1,2\n"), test_ratio=0.5)
+    assert str(caught.value) == "test_ratio = 0.5: needs at least 2 data rows (1 to train, 1 to test); data.csv has 1"
+
+
+@pytest.mark.parametrize("options", [{"target_column": 0}, {"test_ratio": 0.3, "split_seed": 4},
+                                     {"target_column": 1, "test_ratio": 0.5}])
+@pytest.mark.parametrize("at", [0.1, 0.95])
+def test_an_error_deep_in_a_big_file_names_its_line_and_column_with_options(tmp_path, options, at):
+    rows = numbered_rows(30_000, width=3)
+    number = int(len(rows) * at)  # the bad row's line (no header: line = index + 1)
+    lines = csv_text(rows).splitlines()
+    lines[number - 1] = f"{number - 1},oops,2"
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(SettingError) as caught:
+        csv_io.read_csv(path, **options)
+    assert str(caught.value) == (f"data.csv line {number} column 2 = 'oops': must be a finite number (every cell is "
+                                 "required)")
+
+
+# --- the head of a file, for a preview -------------------------------------------------------------------
+def test_the_head_is_the_header_and_first_rows_as_written(tmp_path):
+    text = "\ufeff\n a , b ,y\r\n1.50, 2,0\r\n\r\n" + "".join(f"{i},{i}e1,{i % 2}\r\n" for i in range(3, 40))
+    head = csv_io.read_head(write(tmp_path, text), rows=5)
+    assert head.header == ("a", "b", "y") and head.width == 3 and not head.complete and head.error == ""
+    assert head.rows == (("1.50", "2", "0"), ("3", "3e1", "1"), ("4", "4e1", "0"), ("5", "5e1", "1"),
+                         ("6", "6e1", "0"))
+    assert head.lines == (3, 5, 6, 7, 8)
+
+
+def test_the_head_of_a_short_file_is_all_of_it(tmp_path):
+    head = csv_io.read_head(write(tmp_path, "1,2\n3,4\n\n"))
+    assert head == csv_io.CsvHead(None, (("1", "2"), ("3", "4")), (1, 2), 2, True)
+    assert csv_io.read_head(write(tmp_path, "1,2\n3,4\n5,6\n"), rows=3).complete
+    assert not csv_io.read_head(write(tmp_path, "1,2\n3,4\n5,6\n7,8"), rows=3).complete
+
+
+def test_the_head_reads_no_further_than_its_rows(tmp_path):
+    # After the first rows comes 2 MB that is not UTF-8 and not rows: read_csv refuses it, read_head never sees it.
+    good = "x,y\n" + "1,2\n" * 25
+    path = write(tmp_path, good.encode() + b"\xff,\xfe,\xfd\n" * 500_000)
+    head = csv_io.read_head(path)
+    assert head.error == "" and len(head.rows) == csv_io.PREVIEW_ROWS and not head.complete
+    assert error_of(path).startswith("data.csv line 27 column 1")
+
+
+@pytest.mark.parametrize(("text", "message"), ERRORS)
+def test_the_head_reports_the_loaders_message(tmp_path, text, message):
+    head = csv_io.read_head(write(tmp_path, text))
+    assert head.error == message and not head.complete
+    line = int(message.split(" line ")[1].split()[0])  # the line the message names
+    if "header of" not in message:
+        assert head.error_line == line == head.lines[-1]  # the bad row is the last one shown
+
+
+@pytest.mark.parametrize("content", [
+    b"x,y\n1,2\n3,4\xff5\n", b"temp\xe9rature,y\n1,2\n", b"1,2\r\n3,4\r\n\r\n5,\"6\xc3\"\r\n", b"x,y\n", b"",
+    b"\xef\xbb\xbf", b"\n \r\n\t\n", "1,2\n3,{}\n".format("0." + "0" * csv_io.MAX_CELL_CHARS + "5").encode(),
+])
+def test_the_head_of_other_bad_files_has_the_loaders_message(tmp_path, content):
+    path = write(tmp_path, content)
+    assert csv_io.read_head(path).error == error_of(path)
+
+
+def test_the_head_stops_at_a_line_too_long_to_be_valid(tmp_path):
+    path = write(tmp_path, "x,y\n1,2\n3," + "2" * 12_000_000)
+    head = csv_io.read_head(path)
+    assert head.error.startswith(f"data.csv line 3 column 2 = '{'2' * 40}...': has at least ")
+    assert head.error.endswith(" characters; a cell may have at most 131,072")
+    assert head.rows == (("1", "2"),) and head.error_line == 3
+
+
+def test_the_head_of_a_missing_file(tmp_path):
+    head = csv_io.read_head(tmp_path / "missing.csv")
+    assert head.error == error_of(tmp_path / "missing.csv") and head.rows == () and head.width == 0
+
+
+# --- load_csv's target column and test split ---------------------------------------------------------------
+def test_load_csv_takes_the_target_column_and_a_test_split(tmp_path, read):
+    rows = [[i * 1.5, float(i % 2) + 5, i * -2.0] for i in range(40)]  # the middle column: 5 or 6
+    path = write(tmp_path, "a,label,c\n" + "".join(",".join(repr(v) for v in row) + "\n" for row in rows))
+    data = read(path, target_column=1, test_ratio=0.25, split_seed=3, task="classification")
+    assert data.feature_names == ("a", "c") and data.class_values == (5.0, 6.0)
+    assert data.X.shape == (30, 2) and data.X_test.shape == (10, 2)
+    assert data.description == f"30 training and 10 test rows from {path}"
+    for X, y in ((data.X, data.y), (data.X_test, data.y_test)):
+        index = (X[:, 0] / 1.5).round().astype(int)
+        np.testing.assert_array_equal(X, [[rows[i][0], rows[i][2]] for i in index])
+        np.testing.assert_array_equal(y[:, 0], [rows[i][1] - 5 for i in index])
+    with pytest.raises(SettingError) as caught:
+        read(path, target_column=0, task="classification")
+    assert str(caught.value) == ("task = 'classification': needs a target with exactly 2 distinct values; data.csv "
+                                 "column 1 ('a') has 40: choose regression (or automatic)")
+
+
+def test_standardising_with_a_split_uses_the_training_rows(tmp_path, read):
+    rng = random.Random(4)
+    rows = [[rng.uniform(-5, 5), rng.uniform(0, 1e3), float(i)] for i in range(50)]  # the target: the row index
+    path = write(tmp_path, "".join(",".join(repr(v) for v in row) + "\n" for row in rows))
+    data = read(path, standardize=True, test_ratio=0.2, split_seed=9)
+    train = np.array([rows[int(i)][:2] for i in data.y[:, 0]])
+    test = np.array([rows[int(i)][:2] for i in data.y_test[:, 0]])
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    np.testing.assert_array_equal(data.input_mean, mean)
+    np.testing.assert_array_equal(data.input_std, std)
+    np.testing.assert_array_equal(data.X, (train - mean) / std)
+    np.testing.assert_array_equal(data.X_test, (test - mean) / std)
+
+
+def test_a_test_row_that_overflows_when_standardised_is_named(tmp_path):
+    # Training rows (all but one) barely vary in column 2; the test row's value, divided by their spread, overflows.
+    rows = ["1,1e-160,0", "2,1e150,1"] + [f"{i},{1 + 2 * (i % 2)}e-160,{i % 2}" for i in range(3, 12)]
+    path = write(tmp_path, "\n".join(rows) + "\n")
+    for seed in range(100):  # the seed that puts line 2 in the test split
+        table = csv_io.read_csv(path, test_ratio=0.1, split_seed=seed)
+        if table.X_test[0, 1] == 1e150:
+            break
+    std = float(table.X[:, 1].std())
+    assert error_of(path, standardize=True, test_ratio=0.1, split_seed=seed) == (
+        f"data.csv column 2 standard deviation = {std!r}: is too small to standardise the test rows (a test value, "
+        "divided by it, overflows float64): use no test split, or do not standardise")
