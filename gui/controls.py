@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from model.config import INITS, MAX_HIDDEN, MAX_LR, MODES, TrainConfig
 from model.datasets import Dataset, task_text
 from model.functions import ACTIVATIONS, LOSSES, OUTPUTS, Activation, Loss
+from model.generators import GENERATORS, GeneratorSettings
 from model.presets import PRESETS
 
 MIN_LR = 1e-6
@@ -49,6 +50,7 @@ DATASET_LABELS = {
     "product": "Product 10·x1·x2 (regression)",
     "two_points": "Two points",
 }
+GENERATED_KEYS = tuple(GENERATORS)  # drawn by model/generators.py: with samples, noise, test share and seed
 DATASET_TIPS = {
     "single_point": "One training point (2, 2) with target 17 (notebook 000): regression.",
     "xor": "The four XOR rows (notebook 001): classification that no straight line can separate.",
@@ -56,6 +58,8 @@ DATASET_TIPS = {
     "product": "1000 points in [0,1)², target 10·x1·x2 plus noise, 250 test points (notebook 003): regression.",
     "two_points": "(1,2) → 1 and (1,3) → 0 (notebook 004): classification.",
 }
+DATASET_LABELS.update({key: generator.label for key, generator in GENERATORS.items()})
+DATASET_TIPS.update({key: generator.description for key, generator in GENERATORS.items()})
 MODE_TIPS = {
     "sample": "one update per training sample, in order (an epoch = n updates)",
     "random_sample": "one update per sample drawn at random with replacement (an epoch = n updates)",
@@ -76,6 +80,17 @@ INIT_TIPS = {
     "xavier": "weights normal with scale 1/√fan-in, biases 0",
     "he": "weights normal with scale √(2/fan-in), biases 0",
 }
+
+
+def _spin(low: int, high: int, value: int, tip: str) -> QSpinBox:
+    """An integer field that reports a typed value on Enter or when left (not at every keystroke)."""
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setKeyboardTracking(False)
+    spin.setGroupSeparatorShown(True)
+    spin.setToolTip(tip)
+    return spin
 
 
 def activation_tip(activation: Activation) -> str:
@@ -393,6 +408,7 @@ class ControlPanel(QWidget):
 
     preset_chosen = Signal(str)
     dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE (also when a CSV file's options change: reload it)
+    generator_changed = Signal()  # a generated dataset's samples, noise, test share or seed: draw it again
     network_changed = Signal()
     lr_changed = Signal(float)
     limits_changed = Signal()
@@ -444,11 +460,60 @@ class ControlPanel(QWidget):
         form.addRow("Dataset", self.dataset)
         form.addRow("Task", self.task)
         form.addRow("", self.standardize)
+        self._build_generator_rows(form)
         form.addRow(self.dataset_info)
         self._data_form = form
-        for row in (self.task, self.standardize):  # CSV options: shown with a CSV file
+        for row in (self.task, self.standardize, *self._generator_rows):  # shown with a CSV file / generated data
             form.setRowVisible(row, False)
         return group
+
+    def _build_generator_rows(self, form: QFormLayout) -> None:
+        """Samples, noise, test share and data seed of a generated dataset, and Regenerate (a new data seed)."""
+        limits = GeneratorSettings()
+        self.samples = _spin(10, 1_000_000, limits.samples, "Points drawn, training and test together")
+        self.samples.setSingleStep(50)
+        self.noise = QDoubleSpinBox()
+        self.noise.setKeyboardTracking(False)
+        self.noise.setRange(0.0, 1.0)
+        self.noise.setSingleStep(0.05)
+        self.noise.setDecimals(2)
+        self.noise.setValue(limits.noise)
+        self.noise.setToolTip("A Gaussian jitter of the points (of the plane's target), in units of the shape's size")
+        self.test_share = _spin(10, 90, round(limits.test_ratio * 100), "The share of the points kept for testing")
+        self.test_share.setSuffix(" %")
+        self.data_seed = _spin(0, 2**31 - 1, limits.data_seed, "The seed the points are drawn with: the same "
+                               "settings always draw the same points")
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setToolTip("Draw new points: the next data seed")
+        self.regenerate_button.clicked.connect(lambda: self.data_seed.setValue(self.data_seed.value() + 1))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.data_seed, 1)
+        seed_row.addWidget(self.regenerate_button)
+        seed_box = QWidget()
+        seed_box.setLayout(seed_row)
+        seed_row.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Samples", self.samples)
+        form.addRow("Noise", self.noise)
+        form.addRow("Test share", self.test_share)
+        form.addRow("Data seed", seed_box)
+        self._generator_rows = (self.samples, self.noise, self.test_share, seed_box)
+        for spin in (self.samples, self.noise, self.test_share, self.data_seed):
+            spin.valueChanged.connect(self.generator_changed)
+
+    def generator_settings(self) -> GeneratorSettings:
+        """The generated dataset's settings as the fields show them."""
+        return GeneratorSettings(self.samples.value(), round(self.noise.value(), 6), self.test_share.value() / 100,
+                                 self.data_seed.value())
+
+    def _show_generator(self, settings: GeneratorSettings | None) -> None:
+        for row in self._generator_rows:
+            self._data_form.setRowVisible(row, settings is not None)
+        if settings is None:
+            return
+        for spin, value in ((self.samples, settings.samples), (self.noise, settings.noise),
+                            (self.test_share, round(settings.test_ratio * 100)), (self.data_seed, settings.data_seed)):
+            with QSignalBlocker(spin):
+                spin.setValue(value)
 
     def _network_group(self) -> QGroupBox:
         group = QGroupBox("Network")
@@ -602,6 +667,7 @@ class ControlPanel(QWidget):
             self._data_form.setRowVisible(row, csv)
         if dataset is not None:
             self._show_task(dataset)
+        self._show_generator(dataset.generator if dataset is not None and key in GENERATORS else None)
 
     def _show_task(self, dataset: Dataset) -> None:
         """The choice the dataset was read with; the automatic choice also says what it chose."""

@@ -9,14 +9,12 @@ meanwhile, and the result comes back to the GUI thread as a signal.
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QRectF, Signal, Slot
 from PySide6.QtGui import QPainter, QPicture, QRegion
 from PySide6.QtSvg import QSvgGenerator
@@ -28,11 +26,13 @@ from gui.remembered import RecentFiles
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
 from model.drawing import dataset_csv_text
+from model.export_py import sample_inputs
+from model.generators import GENERATORS, generate
 from model.network import Params
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS
-from model.weights_io import load_weights, save_weights, write_bytes_atomic, write_text_atomic
+from model.weights_io import history_csv_text, load_weights, save_weights, write_bytes_atomic, write_text_atomic
 
-WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json)"
+WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json);;Python file, needs only NumPy (*.py)"
 PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
 CSV_FILTERS = "CSV files (*.csv);;All files (*)"
 
@@ -57,6 +57,7 @@ class FileActions(QObject):
 
     csv_finished = Signal(bool)  # a CSV read in the background was taken (True) or refused / kept out (False)
     loading_changed = Signal(str)  # "" when nothing is loading, else what is ("big.csv")
+    history_exported = Signal(bool)  # export_history's file was written (True) or could not be (False)
     _csv_read = Signal(object)  # CsvLoad, emitted by the reading thread; queued to the GUI thread
 
     def __init__(self, window):
@@ -64,8 +65,10 @@ class FileActions(QObject):
         self.window = window
         self.recent = RecentFiles(window.settings)
         self.animation: AnimationExport | None = None  # the latest animation export (running or done)
-        self._animation_target: tuple | None = None  # (network, target, kind) until the history arrives
-        window.controller.history_ready.connect(self._history_for_animation)
+        # What waits for the worker's copy of the whole history (frames carry the shown parameters only): by the
+        # network asked about, the functions to call with it.
+        self._history_wanted: list[tuple[int, object]] = []
+        window.controller.history_ready.connect(self._history_arrived)
         self._reading: threading.Thread | None = None
         self._csv_read.connect(self._take_csv)
 
@@ -101,7 +104,8 @@ class FileActions(QObject):
         d, h = frame.dataset.n_inputs, s.config.hidden
         return self._export("the weights", lambda: save_weights(
             path, Params(d, h, s.theta), s.config, dataset=frame.dataset.name, epochs=s.epoch, updates=s.updates,
-            metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean, input_std=frame.dataset.input_std),
+            metrics=s.last_epoch or {}, input_mean=frame.dataset.input_mean, input_std=frame.dataset.input_std,
+            generator=frame.dataset.generator, sample_X=sample_inputs(frame.dataset)),
             f"Exported the weights after {s.epoch:,} epochs to {path}")
 
     def _export(self, what: str, write, done: str) -> bool:
@@ -135,8 +139,9 @@ class FileActions(QObject):
             return False
         d, h = weights.params.n_inputs, weights.params.n_hidden
         key, dataset = window.dataset_key, window.dataset
-        if weights.dataset in DATASET_DEFAULTS and weights.dataset != key:
-            key, dataset = weights.dataset, load_dataset(weights.dataset)
+        if weights.dataset in DATASET_DEFAULTS and (weights.dataset != key or weights.generator is not None):
+            key = weights.dataset  # the points it was trained on: a generated dataset drawn again as it was
+            dataset = generate(key, weights.generator) if key in GENERATORS else load_dataset(key)
         if dataset.n_inputs != d:
             window.show_error(f"{Path(path).name} holds a network with {d} inputs; the dataset "
                               f"{dataset.name!r} has {dataset.n_inputs}: choose a dataset with {d} inputs first.")
@@ -264,17 +269,27 @@ class FileActions(QObject):
             self.window.show_error(f"animation = {str(target)!r}: that folder already holds frames; choose another "
                                    "name (nothing was written)", topic="export")
             return False
-        self._animation_target = (self.window.network_id, target, kind)
-        self.window.controller.request_history(self.window.network_id)
+        self.with_whole_history(lambda history, frame: self._animate(history, frame, target, kind))
         return True
 
+    def with_whole_history(self, use) -> None:
+        """Call ``use(history, frame)`` with the worker's copy of the network's whole history (every parameter's
+        column) once it arrives, if the network is still the one in use then."""
+        network = self.window.network_id
+        self._history_wanted.append((network, use))
+        self.window.controller.request_history(network)
+
     @Slot(int, object)
-    def _history_for_animation(self, network: int, history: dict) -> None:
-        wanted, self._animation_target = self._animation_target, None
-        window, frame = self.window, self.window.drawn_frame()
-        if wanted is None or wanted[0] != network or network != window.network_id or frame is None:
-            return
-        _, target, kind = wanted
+    def _history_arrived(self, network: int, history: dict) -> None:
+        waiting = [use for wanted, use in self._history_wanted if wanted == network]
+        self._history_wanted = [(wanted, use) for wanted, use in self._history_wanted if wanted != network]
+        frame = self.window.drawn_frame()
+        if waiting and network == self.window.network_id and frame is not None:
+            waiting[0](history, frame)  # one request, one answer: the others wait for theirs
+            self._history_wanted += [(network, use) for use in waiting[1:]]
+
+    def _animate(self, history: dict, frame, target: Path, kind: str) -> None:
+        window = self.window
         boundary = window.boundary_plot
         try:
             job = AnimationJob(frame.dataset, frame.snapshot.config, history, boundary.grid_inputs(),
@@ -314,11 +329,18 @@ class FileActions(QObject):
             self.export_history(path)
 
     def export_history(self, path: str | Path) -> bool:
-        frame = self.window.drawn_frame()
-        if frame is None:
+        """Write every recorded epoch (losses, accuracy or R², every parameter) once the worker has sent the whole
+        history; history_exported says whether it was written."""
+        if self.window.drawn_frame() is None:
             return False
-        return self._export("the loss history", lambda: write_text_atomic(path, history_csv(frame)),
-                            f"Exported the loss history to {path}")
+
+        def write(history: dict, frame) -> None:
+            text = history_csv_text(history, frame.names, frame.dataset.task == "classification")
+            self.history_exported.emit(self._export("the loss history", lambda: write_text_atomic(path, text),
+                                                    f"Exported the loss history to {path}"))
+
+        self.with_whole_history(write)
+        return True
 
     # --- plots ------------------------------------------------------------------------------------
     @Slot()
@@ -636,16 +658,3 @@ def _clip_rect(clip: ET.Element) -> tuple[float, float, float, float] | None:
     else:
         return None
     return box if box[2] >= 0 and box[3] >= 0 else None
-
-
-def history_csv(frame) -> str:
-    """The per-epoch history as CSV: empty cells where a value does not exist (no test set)."""
-    history = frame.snapshot.history
-    metric = "accuracy" if frame.dataset.task == "classification" else "r2"
-    columns = ["train_loss", "test_loss", "metric", "test_metric"]
-    out = io.StringIO()
-    out.write(f"epoch,train_loss,test_loss,train_{metric},test_{metric}\n")
-    for row, epoch in enumerate(history["epoch"]):
-        cells = [repr(float(history[c][row])) if np.isfinite(history[c][row]) else "" for c in columns]
-        out.write(f"{int(epoch)},{','.join(cells)}\n")
-    return out.getvalue()

@@ -48,6 +48,7 @@ from model.config import SettingError, TrainConfig
 from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
 from model.drawing import with_point, without_nearest
+from model.generators import GENERATORS, generate
 from model.network import NetworkSpec, Params
 from model.presets import DATASET_DEFAULTS, PRESETS, matching_preset
 from model.trainer import Trainer, epoch_count
@@ -416,6 +417,7 @@ class MainWindow(QMainWindow):
         panel.lr_changed.connect(self._lr_changed)
         panel.limits_changed.connect(self._limits_changed)
         panel.speed_changed.connect(self._speed_changed)
+        panel.generator_changed.connect(self.regenerate)
 
     # --- choosing what to train -------------------------------------------------------------------
     def apply_preset(self, name: str) -> bool:
@@ -811,6 +813,22 @@ class MainWindow(QMainWindow):
         self.boundary_plot.show_network(theta, final=final)
         self.network_diagram.show_params(theta, final=final)
         self.hidden_space.show_params(theta, final=final)
+
+    @Slot()
+    def regenerate(self) -> bool:
+        """Draw the generated dataset again with the panel's samples, noise, test share and seed: a new network
+        on it from the same initial weights (Ctrl+Z returns to the points before)."""
+        key = self._dataset_key
+        if key not in GENERATORS:
+            return False
+        try:
+            dataset = generate(key, self.panel.generator_settings())
+        except SettingError as exc:
+            self.show_error(str(exc), topic="settings")
+            self.show_current_settings()
+            return False
+        return self.new_network(self._config, key, dataset, initial=self._initial, preset=self._preset,
+                                undoable=True)
 
     # --- drawing data points ----------------------------------------------------------------------------
     @Slot(float, float, float)

@@ -175,12 +175,16 @@ def test_loss_history_and_plots_export(qtbot, window, tmp_path):
     window.apply_preset("notebook_002")
     frame = train_epochs(qtbot, window, 40)
     csv_path = tmp_path / "history.csv"
-    assert window.files.export_history(csv_path)
+    with qtbot.waitSignal(window.files.history_exported, timeout=TIMEOUT) as exported:
+        assert window.files.export_history(csv_path)
+    assert exported.args == [True]
     lines = csv_path.read_text().splitlines()
-    assert lines[0] == "epoch,train_loss,test_loss,train_accuracy,test_accuracy"
+    assert lines[0] == ",".join(["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+                                 *frame.names])  # every parameter, though the frames carry some
     assert len(lines) == 41
     epoch, train_loss, *_ = lines[-1].split(",")
     assert int(epoch) == 40 and float(train_loss) == frame.snapshot.history["train_loss"][-1]
+    assert [float(v) for v in lines[-1].split(",")[5:]] == frame.snapshot.theta.tolist()
     for name in ("loss", "boundary", "weights"):
         for suffix in (".png", ".svg"):
             path = tmp_path / f"{name}{suffix}"
