@@ -88,3 +88,20 @@ def fake_clock(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(worker, "time", clock)
     return clock
+
+
+def painted_offscreen(qtbot, widget, width: int, height: int):
+    """Lay out and paint ``widget`` at this size without putting it on a screen; yields it, then deletes it."""
+    import shiboken6
+    from PySide6.QtCore import Qt
+
+    from gui.views.common import configure_pyqtgraph
+
+    configure_pyqtgraph()
+    qtbot.addWidget(widget)
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    widget.resize(width, height)
+    widget.show()
+    yield widget
+    if shiboken6.isValid(widget):
+        shiboken6.delete(widget)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import shiboken6
-from PySide6.QtCore import Qt
+from conftest import painted_offscreen
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QToolButton
 
-from gui.views.common import TEST_COLOR, TRAIN_COLOR, configure_pyqtgraph
+from gui.views.common import TEST_COLOR, TRAIN_COLOR
 from gui.views.loss import MAX_LOSS_POINTS, LossPlot
 from gui.views.pinned_runs import (
     MAX_PINNED,
@@ -30,15 +29,7 @@ XOR = TrainConfig(hidden=4, activation="tanh", output="sigmoid", loss="bce", lr=
 
 @pytest.fixture
 def loss_plot(qtbot):
-    configure_pyqtgraph()
-    made = LossPlot()
-    qtbot.addWidget(made)
-    made.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on a screen
-    made.resize(600, 350)
-    made.show()
-    yield made
-    if shiboken6.isValid(made):
-        shiboken6.delete(made)
+    yield from painted_offscreen(qtbot, LossPlot(), 600, 350)
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import shiboken6
-from PySide6.QtCore import Qt
+from conftest import painted_offscreen
 from PySide6.QtGui import QImage, QPainter
 
-from gui.views.common import configure_pyqtgraph
 from gui.views.shown_params import CHANGE_BINS, MAX_BARS, MAX_SHOWN_UNITS, change_histogram, choose_shown_params
 from gui.views.weights import MAX_TICK_CHARS, WeightsPlot, legend_order, tick_text
 from gui.worker import MAX_SHOWN_PARAMS
@@ -25,15 +23,7 @@ PLAYGROUND = {"activation": "tanh", "output": "sigmoid", "loss": "bce", "init": 
 
 @pytest.fixture
 def plot(qtbot):
-    configure_pyqtgraph()
-    made = WeightsPlot()
-    qtbot.addWidget(made)
-    made.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)  # laid out and painted, never on a screen
-    made.resize(640, 400)
-    made.show()
-    yield made
-    if shiboken6.isValid(made):
-        shiboken6.delete(made)
+    yield from painted_offscreen(qtbot, WeightsPlot(), 640, 400)
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ import math
 
 import numpy as np
 import pytest
+from test_model_splits import _config, _data  # the split tests' small run: 7 rows, 3 test rows
 
 from model import kernel, replay
 from model.config import SettingError, TrainConfig
-from model.datasets import load_dataset, make_dataset
+from model.datasets import load_dataset
 from model.history import MAX_BYTES, MIN_CAPACITY, History, row_bytes
 from model.network import Layout
 from model.trainer import Trainer
@@ -23,17 +24,6 @@ MODES = [("sample", 1), ("random_sample", 1), ("minibatch", 3), ("full", 7)]
 N = 100  # epochs: past 64 rows, so the stride is 2 at N and 4 at 2N
 RECORD_FIELDS = ("samples", "prediction", "theta_before", "grad", "delta")
 
-
-def _data(n=7, seed=1):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-1, 1, (n, 2))
-    return make_dataset("d", X, (X[:, 0] * X[:, 1] > 0).astype(float), X[:3] * 0.5, [1.0, 0.0, 1.0])
-
-
-def _config(mode, batch_size, **changes):
-    settings = dict(hidden=3, activation="tanh", output="sigmoid", loss="bce", lr=0.3, mode=mode,
-                    batch_size=batch_size, init="xavier", seed=7, l2=0.001)
-    return TrainConfig(**{**settings, **changes})
 
 
 def _trainer(mode, batch_size, path, chunk=None, block=None, **changes):
