@@ -18,6 +18,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from model.config import SettingError
+from model.replay import STREAM_WORDS, stored_array
+
 COLUMNS = ("train_loss", "test_loss", "metric", "test_metric")
 DEFAULT_CAPACITY = 4096
 MIN_CAPACITY = 64
@@ -106,6 +109,37 @@ class History:
         data = {"epoch": self.epoch[: self.count].copy(), "params": params.copy()}
         data.update({name: column[: self.count].copy() for name, column in self.columns.items()})
         return data
+
+    def filled(self) -> dict[str, np.ndarray]:
+        """Copies of the filled rows of every buffer (what from_filled takes back): view()'s "epoch" (k,) int64,
+        COLUMNS (k,) and "params" (k, n_params) float64, and "states" (k, state_words) uint32."""
+        return {**self.view(), "states": self.states[: self.count].copy()}
+
+    @classmethod
+    def from_filled(cls, rows: Mapping[str, np.ndarray], n_params: int, capacity: int, stride: int,
+                    state_words: int) -> History:
+        """A history of ``capacity`` rows (as a History made with it has) at ``stride``, holding ``rows`` (filled()'s
+        arrays); a SettingError naming what a history could not hold: other shapes, epochs that are not increasing
+        multiples of the stride, parameters that are not finite."""
+        history = cls(n_params, capacity if type(capacity) is int else 0, state_words)
+        if type(capacity) is not int or history.capacity != capacity:
+            raise SettingError("history_capacity", capacity, f"must be what a history allows: {history.capacity}")
+        if type(stride) is not int or not 1 <= stride <= 2**62 or stride & (stride - 1):
+            raise SettingError("history_stride", stride, "must be a power of 2")
+        epoch = stored_array(rows, "epoch", np.int64, (None,), prefix="history_")
+        k = len(epoch)
+        if k > capacity or (k and (epoch[0] < stride or (np.diff(epoch) <= 0).any() or (epoch % stride).any())):
+            raise SettingError("history_epoch", f"{k:,} rows", f"must be at most {capacity:,} increasing multiples "
+                               f"of the stride {stride:,}")
+        arrays = [epoch, stored_array(rows, "params", np.float64, (k, n_params), finite=True, prefix="history_"),
+                  stored_array(rows, "states", np.uint32, (k, state_words), prefix="history_")]
+        if state_words and (arrays[-1][:, -1] > STREAM_WORDS - 1).any():
+            raise SettingError("history_states", "a position", f"must be from 0 to {STREAM_WORDS - 1}")
+        arrays += [stored_array(rows, name, np.float64, (k,), prefix="history_") for name in COLUMNS]
+        for mine, stored in zip(history._buffers(), arrays, strict=True):
+            mine[:k] = stored
+        history.stride, history.count = stride, k
+        return history
 
     @property
     def nbytes(self) -> int:

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+from model.config import SettingError
 
 STREAM_WORDS = 625  # MT19937's state as uint32 words: the 624 key words, then the position
 LR_INDEX = -1  # Event.index of a learning-rate change
@@ -89,6 +93,25 @@ def stream_state(words: np.ndarray, start: tuple) -> tuple:
     return ("MT19937", words[:-1].copy(), int(words[-1]), *start[3:])
 
 
+def stream_words(state: tuple) -> np.ndarray:
+    """RandomState.get_state()'s key and position as StreamReader.words gives them; its Gaussian cache (has_gauss,
+    cached_gaussian) is ``state[3:]``."""
+    return np.append(state[1], np.uint32(state[2]))
+
+
+def checked_stream(arrays: Mapping[str, np.ndarray], name: str, gauss: object) -> tuple:
+    """The RandomState.set_state() tuple for the stored words ``arrays[name]`` (STREAM_WORDS,) uint32 and the
+    Gaussian cache ``gauss`` [has_gauss, cached_gaussian]; SettingError unless they can be a stream's state."""
+    words = stored_array(arrays, name, np.uint32, (STREAM_WORDS,))
+    if words[-1] > STREAM_WORDS - 1:
+        raise SettingError(f"{name} position", int(words[-1]), f"must be from 0 to {STREAM_WORDS - 1}")
+    valid = (isinstance(gauss, list) and len(gauss) == 2 and gauss[0] in (0, 1) and type(gauss[0]) is int
+             and isinstance(gauss[1], float) and math.isfinite(gauss[1]))
+    if not valid:
+        raise SettingError(f"{name} gauss", gauss, "must be [has_gauss (0 or 1), cached_gaussian (a finite number)]")
+    return stream_state(words, ("MT19937", None, None, *gauss))
+
+
 def _raw_state(bits: np.random.MT19937) -> np.ndarray:
     """A view of the bit generator's state struct, read in place."""
     return np.ctypeslib.as_array((ctypes.c_uint32 * STREAM_WORDS).from_address(bits.ctypes.state_address))
@@ -104,6 +127,63 @@ def _raw_layout_is_known() -> bool:
     _, key, pos, *_ = stream.get_state()
     raw = _raw_state(bits)
     return bool(np.array_equal(raw[:-1], key)) and int(raw[-1]) == pos
+
+
+# --- stored runs (model/session.py): events as columns, and checks of what a file holds ---------------------------
+EVENT_COLUMNS = {"event_update": np.int64, "event_index": np.int64, "event_value": np.float64,
+                 "event_old": np.float64}  # Event's fields as arrays; kind is "lr" where index is LR_INDEX
+
+
+def event_columns(events) -> dict[str, np.ndarray]:
+    """``events`` as EVENT_COLUMNS, each (k,)."""
+    rows = [(event.update, event.index, event.value, event.old) for event in events]
+    return {name: np.array([row[i] for row in rows], dtype=dtype)
+            for i, (name, dtype) in enumerate(EVENT_COLUMNS.items())}
+
+
+def events_from_columns(arrays: Mapping[str, np.ndarray], n_params: int, updates: int) -> list[Event]:
+    """The events stored as EVENT_COLUMNS, checked for shapes, order (logged as updates were made, up to
+    ``updates``) and indices into theta; the caller checks the values (Trainer.from_state)."""
+    update, index, value, old = (stored_array(arrays, name, dtype, (None,)) for name, dtype in EVENT_COLUMNS.items())
+    if not len(update) == len(index) == len(value) == len(old):
+        raise SettingError("events", [len(update), len(index), len(value), len(old)], "must be columns of one length")
+    if len(update) and (update[0] < 0 or update[-1] > updates or (np.diff(update) < 0).any()):
+        raise SettingError("event_update", short(update), f"must be counts of updates in order, up to {updates:,}")
+    if ((index < LR_INDEX) | (index >= n_params)).any():
+        raise SettingError("event_index", short(index), f"must be {LR_INDEX} (learning rate) or 0 to {n_params - 1}")
+    return [Event(int(u), "lr" if i == LR_INDEX else "param", int(i), float(v), float(o))
+            for u, i, v, o in zip(update, index, value, old, strict=True)]
+
+
+def stored_array(arrays: Mapping[str, np.ndarray], name: str, dtype, shape: tuple[int | None, ...],
+                 finite: bool = False, prefix: str = "") -> np.ndarray:
+    """``arrays[name]``, checked: present, of ``dtype`` and ``shape`` (None: any length along that axis) and, if
+    ``finite``, finite throughout; a SettingError naming it (after ``prefix``) otherwise."""
+    array = arrays.get(name)
+    field = prefix + name
+    if array is None:
+        raise SettingError(field, None, "is missing")
+    wanted = "(" + ", ".join("k" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+    fits = array.ndim == len(shape) and all(n is None or n == m for n, m in zip(shape, array.shape, strict=True))
+    if array.dtype != np.dtype(dtype) or not fits:
+        raise SettingError(field, f"{array.dtype} {array.shape}", f"must be {np.dtype(dtype)} of shape {wanted}")
+    if finite and not np.isfinite(array).all():
+        raise SettingError(field, "not finite", "every value must be a finite number")
+    return array
+
+
+def stored_int(facts: Mapping[str, object], name: str, low: int, high: int) -> int:
+    """``facts[name]``, checked to be a whole number from ``low`` to ``high``; a SettingError naming it otherwise."""
+    value = facts.get(name)
+    if type(value) is not int or not low <= value <= high:
+        raise SettingError(name, value, f"must be a whole number from {low:,} to {high:,}")
+    return value
+
+
+def short(array: np.ndarray, most: int = 6) -> str:
+    """An array's first values, for a one-line message."""
+    values = ", ".join(str(v) for v in array[:most].tolist())
+    return f"[{values}{', ...' if len(array) > most else ''}]"
 
 
 def lr_before(events: tuple[Event, ...] | list[Event], update: int, lr_now: float) -> float:

@@ -32,8 +32,9 @@ import numpy as np
 from model import kernel, replay
 from model.config import SettingError, TrainConfig, check_lr
 from model.datasets import Dataset
-from model.history import DEFAULT_CAPACITY, History
+from model.history import COLUMNS, DEFAULT_CAPACITY, History
 from model.network import (
+    Layout,
     NetworkSpec,
     Params,
     Workspace,
@@ -47,7 +48,7 @@ from model.network import (
     loss_value,
     predict,
 )
-from model.replay import STREAM_WORDS, Checkpoint, Event
+from model.replay import STREAM_WORDS, Checkpoint, Event, stored_array, stored_int
 
 DRAWING_MODES = ("random_sample", "minibatch")  # modes that draw a sample order each epoch
 # A chunk of updates is one compiled call (or one pass of the NumPy loop): long enough to amortise the call and
@@ -70,6 +71,7 @@ COMPILED_MAX_WORK = 6000
 SCALAR_COST = {"sigmoid": 3.0, "tanh": 3.0}  # relative to relu, linear and leaky_relu (1)
 STOPPED = 3  # a stop request served inside a long update (NumPy path): that update was not applied
 TEST_COLUMNS = ("test_loss", "test_metric")  # an epoch's numbers on the test set, when the dataset has one
+MAX_COUNT = 2**62  # epochs and updates a stored state may claim
 
 
 def compiled_path(config: TrainConfig, n_inputs: int, n_samples: int) -> bool:
@@ -157,6 +159,39 @@ class RunResult:
     stopped_by: str  # "epochs", "target", "diverged", "stop", "time"
 
 
+@dataclass(frozen=True)
+class TrainerState:
+    """Everything a run is (Trainer.export_state), in the two kinds a file holds (model/session.py): ``facts``,
+    numbers and names for JSON, and ``arrays``. Trainer.from_state goes on from it bit for bit.
+
+    facts:
+        epoch, updates, position      completed epochs, applied updates, updates made in the unfinished epoch
+        row_block                     rows per block on the NumPy path (it orders a batch's sums)
+        history_capacity, history_stride
+        stream_gauss, origin_gauss    the stream's Gaussian cache [has_gauss, cached_gaussian], now and at epoch 0
+        last_epoch                    the names of the latest closed epoch's numbers (arrays["last_epoch"]), or null
+        last_update                   {"lr", "loss_sum"} of the last applied update (its arrays: last_*), or null
+        diverged                      {"lr", "data"} (Divergence; where: the counts above), or null
+    arrays (P parameters, n training rows, W = STREAM_WORDS; k rows each, m the last batch's samples):
+        theta (P,), origin_theta (P,)          the parameters now, and at epoch 0 (where replays begin)
+        stream (W,), origin_stream (W,) uint32 the sample-order stream's key words and position, now and at epoch 0
+        order (n,) int64                       the sample order of the epoch under way
+        carry (5,)                             that epoch's sums so far (EpochTotals' columns)
+        history_epoch (k,) int64, history_params (k, P), history_states (k, W or 0) uint32, history_<COLUMN> (k,)
+        drawn_epochs (k,) int64, drawn_states (k, W) uint32   stream states kept for epochs drawn, not yet closed
+        event_update, event_index (k,) int64, event_value, event_old (k,)   Trainer.events (replay.EVENT_COLUMNS)
+        paths (k, 2) int64                     (updates made, 1 compiled / 0 NumPy) where the run switched paths
+        last_epoch (k,)                        the latest closed epoch's numbers
+        last_samples (m,) int64, last_prediction (m,), last_theta_before (P,), last_grad (P,)   the last update
+    Arrays are float64 unless said; they are copies, except the dataset's (read-only, shared).
+    """
+
+    config: TrainConfig
+    dataset: Dataset
+    facts: dict
+    arrays: dict[str, np.ndarray]
+
+
 class EpochTotals:
     """Running sums over an epoch's samples, as the compiled loop keeps them: one row of (E, 5) arrays."""
 
@@ -173,6 +208,11 @@ class EpochTotals:
                 values["metric"] = np.where(sums[:, cls.SSTOT] > 0,
                                             1.0 - sums[:, cls.SSRES] / sums[:, cls.SSTOT], np.nan)
         return values
+
+
+def _gauss(stream: tuple) -> list:
+    """A RandomState.get_state() tuple's Gaussian cache, for JSON: [has_gauss, cached_gaussian]."""
+    return [int(stream[3]), float(stream[4])]
 
 
 @dataclass
@@ -281,6 +321,12 @@ class Trainer:
         """Set theta[index] to ``value`` (the next update starts from it) and log the edit (Trainer.events).
         Raises SettingError for an index outside theta, a bias of a network without biases, or a value that is
         not a finite number."""
+        self._check_edit(index, value)
+        old = float(self.params.theta[index])
+        self.params.theta[index] = value
+        self._events.append(Event(self.updates, "param", int(index), float(value), old))
+
+    def _check_edit(self, index: int, value: float) -> None:
         size = self.layout.size
         if not isinstance(index, int | np.integer) or isinstance(index, bool) or not 0 <= index < size:
             raise SettingError("parameter", index, f"must be an index from 0 to {size - 1}")
@@ -290,9 +336,6 @@ class Trainer:
             raise SettingError(name, value, "is a bias, and this network has none (bias = false)")
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
             raise SettingError(name, value, "must be a finite number")
-        old = float(self.params.theta[index])
-        self.params.theta[index] = value
-        self._events.append(Event(self.updates, "param", int(index), float(value), old))
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -651,6 +694,139 @@ class Trainer:
                 e[key] *= len(rows) / m
             e.update(loss=np.array(record.loss), grad=record.grad.copy(), delta=record.delta.copy(), m=np.array(m))
         return e
+
+    # --- the whole state, to save and reopen (model/session.py) -----------------------------------------
+    def export_state(self) -> TrainerState:
+        """Copies of everything this run is (TrainerState), taken between steps: what from_state needs to go on
+        bit for bit. Costs a copy of the history (a few ms at most: bench/session.py); the dataset is shared."""
+        stream, last, history = self.rng.get_state(), self._last, self.history
+        facts = {"epoch": self.epoch, "updates": self.updates, "position": self.position, "row_block": self.row_block,
+                 "history_capacity": history.capacity, "history_stride": history.stride,
+                 "stream_gauss": _gauss(stream), "origin_gauss": _gauss(self._origin.stream),
+                 "last_epoch": None if self.last_epoch is None else list(self.last_epoch),
+                 "last_update": None if last is None else {"lr": last.lr, "loss_sum": float(last.loss_sum)},
+                 "diverged": None if self.diverged is None else {"lr": self.diverged.lr, "data": self.diverged.data}}
+        drawn = sorted(self._drawn_states)
+        arrays = {"theta": self.params.theta.copy(), "order": self.order.copy(), "carry": self._carry.copy(),
+                  "stream": replay.stream_words(stream), "origin_theta": self._origin.theta.copy(),
+                  "origin_stream": replay.stream_words(self._origin.stream),
+                  "drawn_epochs": np.array(drawn, dtype=np.int64),
+                  "drawn_states": np.array([self._drawn_states[e] for e in drawn], np.uint32).reshape(-1, STREAM_WORDS),
+                  "paths": np.array(self._paths, dtype=np.int64).reshape(-1, 2), **replay.event_columns(self._events),
+                  **{f"history_{name}": rows for name, rows in history.filled().items()}}
+        if self.last_epoch is not None:
+            arrays["last_epoch"] = np.array(list(self.last_epoch.values()), dtype=np.float64)
+        if last is not None:
+            arrays.update(last_samples=last.samples.copy(), last_prediction=last.prediction[: len(last.samples)].copy(),
+                          last_theta_before=last.theta_before.copy(), last_grad=last.grad.copy())
+        return TrainerState(self.config, self.dataset, facts, arrays)
+
+    @classmethod
+    def from_state(cls, state: TrainerState) -> Trainer:
+        """The run ``state`` holds (export_state), going on bit for bit; a SettingError naming the first fact or
+        array that does not fit the settings, the dataset or the rest (a damaged or edited file)."""
+        config, dataset, facts, arrays = state.config, state.dataset, state.facts, state.arrays
+        d = dataset.n_inputs
+        theta = stored_array(arrays, "theta", np.float64, (Layout(d, config.hidden).size,), finite=True)
+        trainer = cls(config, dataset, Params(d, config.hidden, theta))
+        trainer._restore_position(facts, arrays)
+        trainer._restore_past(facts, arrays)
+        trainer._restore_last(facts, arrays)
+        trainer.row_block = stored_int(facts, "row_block", 1, 2**31)
+        written = trainer.export_state()  # what export_state writes is exactly what is read here
+        for kind, given, known in (("fact", facts, written.facts), ("array", arrays, written.arrays)):
+            if set(given) != set(known):
+                odd = sorted(set(given) ^ set(known))[0]
+                raise SettingError(f"trainer {kind}", odd, "is not part of this run's state" if odd in given else
+                                   "is missing")
+        return trainer
+
+    def _restore_position(self, facts: dict, arrays: dict) -> None:
+        """Counts, the epoch under way (its order and sums) and the stream, from a TrainerState."""
+        n, upe = self.n_samples, self.updates_per_epoch
+        epoch = stored_int(facts, "epoch", 0, MAX_COUNT // upe)
+        position = stored_int(facts, "position", 0, upe - 1)
+        updates = stored_int(facts, "updates", 0, MAX_COUNT)
+        if updates != epoch * upe + position:
+            raise SettingError("updates", updates, f"must be epoch x {upe} (updates per epoch) + position = "
+                               f"{epoch * upe + position:,}")
+        order = stored_array(arrays, "order", np.int64, (n,))
+        if ((order < 0) | (order >= n)).any():
+            raise SettingError("order", "an index", f"must be sample indices from 0 to {n - 1}")
+        self.epoch, self.updates, self.position, self.order = epoch, updates, position, order.copy()
+        self._carry[:] = stored_array(arrays, "carry", np.float64, (kernel.TOTALS,))
+        self.rng.set_state(replay.checked_stream(arrays, "stream", facts.get("stream_gauss")))
+
+    def _restore_past(self, facts: dict, arrays: dict) -> None:
+        """Epoch 0, the history, the stream states of epochs drawn, the events and the paths, from a TrainerState."""
+        size, mode = self.layout.size, self.config.mode
+        origin = stored_array(arrays, "origin_theta", np.float64, (size,), finite=True).copy()
+        origin.flags.writeable = False
+        self._origin = Checkpoint(0, origin, replay.checked_stream(arrays, "origin_stream", facts.get("origin_gauss")))
+        rows = {key.removeprefix("history_"): rows for key, rows in arrays.items() if key.startswith("history_")}
+        self.history = History.from_filled(rows, size, facts.get("history_capacity"), facts.get("history_stride"),
+                                           self.history.state_words)
+        if self.history.count and self.history.epoch[self.history.count - 1] > self.epoch:
+            raise SettingError("history_epoch", int(self.history.epoch[self.history.count - 1]),
+                               f"must be at most the epochs made ({self.epoch:,})")
+        epochs = stored_array(arrays, "drawn_epochs", np.int64, (None,))
+        states = stored_array(arrays, "drawn_states", np.uint32, (len(epochs), STREAM_WORDS))
+        fits = (mode in DRAWING_MODES or not len(epochs)) and (epochs > self.epoch).all()
+        if not fits or (np.diff(epochs) <= 0).any() or (states[:, -1] >= STREAM_WORDS).any():
+            raise SettingError("drawn_epochs", replay.short(epochs), f"must be increasing epochs after {self.epoch:,}, "
+                               "with stream states, in a mode that draws orders")
+        self._drawn_states = {int(epoch): state.copy() for epoch, state in zip(epochs, states, strict=True)}
+        events = replay.events_from_columns(arrays, size, self.updates)
+        for event in events:
+            if event.kind == "lr":
+                check_lr(event.value)
+                check_lr(event.old)
+            else:
+                for value in (event.value, event.old):
+                    self._check_edit(event.index, value)
+        self._events = events
+        paths = stored_array(arrays, "paths", np.int64, (None, 2))
+        if len(paths) and (paths[0, 0] < 0 or paths[-1, 0] > self.updates or (np.diff(paths[:, 0]) < 0).any()
+                           or not np.isin(paths[:, 1], (0, 1)).all()):
+            raise SettingError("paths", replay.short(paths.ravel()), f"must be (updates made, 0 or 1) in order, up to "
+                               f"{self.updates:,}")
+        self._paths = [(int(at), bool(compiled)) for at, compiled in paths]
+
+    def _restore_last(self, facts: dict, arrays: dict) -> None:
+        """The latest epoch's numbers, the last update and a divergence, from a TrainerState."""
+        names = facts.get("last_epoch")
+        if names is not None:
+            if not isinstance(names, list) or not set(names) <= set(COLUMNS) or len(set(names)) != len(names):
+                raise SettingError("last_epoch", names, f"must be names among {', '.join(COLUMNS)}, or null")
+            values = stored_array(arrays, "last_epoch", np.float64, (len(names),))
+            self.last_epoch = dict(zip(names, values.tolist(), strict=True))
+        last = facts.get("last_update")
+        if last is not None:
+            self._last = self._stored_update(last, arrays)
+        diverged = facts.get("diverged")
+        if diverged is not None:
+            if not isinstance(diverged, dict) or set(diverged) != {"lr", "data"} or type(diverged["data"]) is not bool:
+                raise SettingError("diverged", diverged, 'must be {"lr": a learning rate, "data": true or false}')
+            self.diverged = Divergence(self.epoch, self.position, self.updates_per_epoch, self.updates + 1,
+                                       check_lr(diverged["lr"]), diverged["data"])
+
+    def _stored_update(self, last: object, arrays: dict) -> _LastUpdate:
+        """The last update's record from a TrainerState, in buffers of its own (they become a chunk's _out)."""
+        valid = (isinstance(last, dict) and set(last) == {"lr", "loss_sum"} and isinstance(last["loss_sum"], float)
+                 and math.isfinite(last["loss_sum"]))
+        if not valid:
+            raise SettingError("last_update", last, 'must be {"lr": a learning rate, "loss_sum": a finite number}')
+        size, n = self.layout.size, self.n_samples
+        samples = stored_array(arrays, "last_samples", np.int64, (None,))
+        if not 1 <= len(samples) <= self._max_batch or ((samples < 0) | (samples >= n)).any():
+            raise SettingError("last_samples", replay.short(samples), f"must be 1 to {self._max_batch} sample indices "
+                               f"from 0 to {n - 1}")
+        record = _LastUpdate(samples.copy(), np.empty(size), np.empty(size), np.empty(self._max_batch),
+                             last["loss_sum"], check_lr(last["lr"]))
+        record.theta_before[:] = stored_array(arrays, "last_theta_before", np.float64, (size,), finite=True)
+        record.grad[:] = stored_array(arrays, "last_grad", np.float64, (size,), finite=True)
+        record.prediction[: len(samples)] = stored_array(arrays, "last_prediction", np.float64, (len(samples),))
+        return record
 
     # --- the run's past: recorded epochs, and replays from them (model/replay.py) -----------------------
     def theta_at_epoch(self, epoch: int) -> np.ndarray:
