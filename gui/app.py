@@ -232,6 +232,9 @@ def run_window(app, window, args) -> int:
     draw_first_frame(window)
     window.show()
     start_kernel_warm_up(window)
+    left = window.sessions.start()  # autosave from now on; a crashed window's autosave is offered to a person
+    if left is not None and app.platformName() not in ("offscreen", "minimal"):
+        QTimer.singleShot(0, lambda: offer_restore(window, left))
     if args.report_startup:
         QTimer.singleShot(0, report_startup)
     if args.train:
@@ -247,6 +250,18 @@ def run_window(app, window, args) -> int:
     code = app.exec()
     wake.stop()
     return code
+
+
+def offer_restore(window, path) -> None:
+    """The last window ended without closing (a crash, a kill): offer the network it autosaved."""
+    from PySide6.QtWidgets import QMessageBox
+
+    with window.paused():
+        answer = QMessageBox.question(window, "Restore the last session?",
+                                      "The last Perceptron Playground window ended without closing. Its network "
+                                      "was saved while it trained: open it and go on from there?")
+    if answer == QMessageBox.StandardButton.Yes:
+        window.sessions.open_session(path)
 
 
 def _do_nothing() -> None:

@@ -30,6 +30,7 @@ from model.export_py import sample_inputs
 from model.generators import GENERATORS, generate
 from model.network import Params
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS
+from model.session import SUFFIX as SESSION_SUFFIX
 from model.weights_io import history_csv_text, load_weights, save_weights, write_bytes_atomic, write_text_atomic
 
 WEIGHT_FILTERS = "NumPy weights (*.npz);;JSON weights (*.json);;Python file, needs only NumPy (*.py)"
@@ -159,6 +160,9 @@ class FileActions(QObject):
         suffix = Path(path).suffix.lower()
         if suffix == ".csv":
             return self.open_csv(path)
+        if path.lower().endswith(SESSION_SUFFIX):
+            self.window.sessions.open_session(path)
+            return True
         return self.import_weights(path)
 
     def fill_recent_menu(self, menu) -> None:

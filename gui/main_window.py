@@ -32,6 +32,7 @@ from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
 from gui.csv_dialog import csv_paths_from_mime
 from gui.files import FileActions
 from gui.remembered import LastSettings, load_last, save_last
+from gui.sessions import SESSION_FILTERS, SessionActions
 from gui.undo import NetworkState, UndoStack
 from gui.views.arithmetic import format_update
 from gui.views.boundary import BoundaryPlot
@@ -51,6 +52,7 @@ from model.drawing import with_point, without_nearest
 from model.generators import GENERATORS, generate
 from model.network import NetworkSpec, Params
 from model.presets import DATASET_DEFAULTS, PRESETS, matching_preset
+from model.session import SUFFIX as SESSION_SUFFIX
 from model.trainer import Trainer, epoch_count
 
 # ~33 frames per second at most; a frame is drawn only when the worker has published a new one. Drawing
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
         self.files = FileActions(self)
+        self.sessions = SessionActions(self)
         try:
             self._build()
         except BaseException:
@@ -309,6 +312,11 @@ class MainWindow(QMainWindow):
                                           "Load weights (.npz or .json) and continue training from them")
         self.export_action = self._action("Export weights…", self.files.ask_export_weights, QKeySequence("Ctrl+E"),
                                           "Save the current weights (.npz or .json)")
+        self.save_session_action = self._action("Save session…", self.ask_save_session, QKeySequence("Ctrl+S"),
+                                                "Save everything about this run (settings, data, weights, history) "
+                                                "to reopen and continue it exactly")
+        self.open_session_action = self._action("Open session…", self.ask_open_session,
+                                                QKeySequence("Ctrl+Shift+O"), "Reopen a saved session and go on")
         self.open_csv_action = self._action("Open CSV dataset…", self.files.ask_open_csv, None,
                                             "Train on numeric columns from a CSV file (the last is the target)")
         self.export_animation_action = self._action("Export animation…", self.files.ask_export_animation, None,
@@ -320,6 +328,8 @@ class MainWindow(QMainWindow):
                                                   "Save the per-epoch losses and accuracy / R² as CSV")
         quit_action = self._action("Quit", self.close, QKeySequence("Ctrl+Q"), "Close the window")
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_session_action)
+        file_menu.addAction(self.save_session_action)
         file_menu.addAction(self.open_csv_action)
         self.recent_menu = file_menu.addMenu("Open recent")
         self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
@@ -830,6 +840,40 @@ class MainWindow(QMainWindow):
         return self.new_network(self._config, key, dataset, initial=self._initial, preset=self._preset,
                                 undoable=True)
 
+    # --- sessions -----------------------------------------------------------------------------------------
+    @Slot()
+    def ask_save_session(self) -> None:
+        path = self.files.ask_save_path("Save session", SESSION_FILTERS, f"{self.files.file_stem()}{SESSION_SUFFIX}")
+        if path:
+            self.sessions.save_session(path if path.endswith(SESSION_SUFFIX) else path + SESSION_SUFFIX)
+
+    @Slot()
+    def ask_open_session(self) -> None:
+        path = self.files.ask_open_path("Open session", SESSION_FILTERS)
+        if path:
+            self.sessions.open_session(path)
+
+    def session_facts(self) -> dict:
+        """What a session keeps of the window beside the run: the dataset's key, the preset, the max epochs."""
+        return {"dataset_key": self._dataset_key, "preset": self._preset, "max_epochs": self.panel.max_epochs.value()}
+
+    @property
+    def initial_theta(self) -> np.ndarray | None:
+        """The weights the network in use started from (read-only)."""
+        return self._initial_theta
+
+    def adopt_session(self, session, path: Path) -> bool:
+        """Make a reopened session's run the network in use, where it was (the one it replaces stays in Undo)."""
+        trainer, facts = session.trainer, session.extra
+        key = facts.get("dataset_key") if isinstance(facts.get("dataset_key"), str) else trainer.dataset.name
+        preset = facts.get("preset") if isinstance(facts.get("preset"), str) else ""
+        max_epochs = facts.get("max_epochs") if isinstance(facts.get("max_epochs"), int) else None
+        self._replace_with(trainer, trainer.config, key, trainer.dataset, None, max_epochs,
+                           matching_preset(preset, trainer.config, key),
+                           f"Opened {path.name}: {trainer.epoch:,} epochs trained; training goes on from there.",
+                           initial_theta=session.initial_theta, undoable=True)
+        return True
+
     # --- drawing data points ----------------------------------------------------------------------------
     @Slot(float, float, float)
     def add_point(self, x1: float, x2: float, target: float) -> bool:
@@ -1017,6 +1061,7 @@ class MainWindow(QMainWindow):
             self.save_layout()
             self.save_last_settings()
         self.shutdown()
+        self.sessions.save_on_quit(self._trainer)  # the last autosave, then a clean end (an app's window only)
         super().closeEvent(event)
 
     def shutdown(self) -> None:

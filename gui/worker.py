@@ -162,6 +162,7 @@ class TrainingWorker(QObject):
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
     history_ready = Signal(int, object)  # network, the whole history (History.view(): every parameter)
+    state_ready = Signal(int, str, object)  # network, what for, TrainerState: answers export_state
 
     def __init__(self, turns: GilTurns):
         super().__init__()
@@ -257,6 +258,12 @@ class TrainingWorker(QObject):
         """Publish a copy of the whole history, every parameter's column (frames carry the shown ones only)."""
         if self._trainer is not None and network == self._network:
             self.history_ready.emit(network, self._trainer.history.view())
+
+    @Slot(int, str)
+    def export_state(self, network: int, purpose: str) -> None:
+        """Copy the whole run (Trainer.export_state, a few ms) for the GUI to write as a session elsewhere."""
+        if self._trainer is not None and network == self._network:
+            self.state_ready.emit(network, purpose, self._trainer.export_state())
 
     @Slot(int, int)
     def inspect_update(self, network: int, update: int) -> None:
@@ -414,6 +421,7 @@ class TrainingController(QObject):
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
     history_ready = Signal(int, object)  # network, the whole history: answers request_history
+    state_ready = Signal(int, str, object)  # network, what for, TrainerState: answers request_state
 
     _send_trainer = Signal(object, int)
     _send_start = Signal(int)
@@ -427,6 +435,7 @@ class TrainingController(QObject):
     _send_branch = Signal(int, int)
     _send_parameter = Signal(int, int, float)
     _send_history = Signal(int)
+    _send_state = Signal(int, str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -450,8 +459,9 @@ class TrainingController(QObject):
         self._send_branch.connect(self._worker.branch)
         self._send_parameter.connect(self._worker.set_parameter)
         self._send_history.connect(self._worker.send_history)
+        self._send_state.connect(self._worker.export_state)
         # The answers, re-emitted by this object on the GUI thread (queued: the worker lives in its own thread).
-        for name in ("past_ready", "inspected", "branched", "refused", "history_ready"):
+        for name in ("past_ready", "inspected", "branched", "refused", "history_ready", "state_ready"):
             getattr(self._worker, name).connect(getattr(self, name))
         self._worker.run_stopped.connect(self._on_worker_run_stopped)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
@@ -502,6 +512,10 @@ class TrainingController(QObject):
         """Ask for a trainer that resumes from the end of ``epoch`` (answered by branched). Stops a run."""
         self._stop_run()
         self._send_branch.emit(network, int(epoch))
+
+    def request_state(self, network: int, purpose: str) -> None:
+        """Ask for a copy of the whole run to save (answered by state_ready with ``purpose``)."""
+        self._send_state.emit(network, purpose)
 
     def request_history(self, network: int) -> None:
         """Ask for the whole history (answered by history_ready)."""

@@ -28,6 +28,8 @@ from model.functions import ACTIVATIONS, LOSSES, OUTPUTS
 from model.generators import GENERATORS, MAX_DATA_SEED, MAX_SAMPLES, TEST_RATIOS, GeneratorSettings, generate
 from model.network import NetworkSpec, Params, predict
 from model.presets import CSV_DEFAULTS, DATASET_DEFAULTS, PRESETS, Preset, get_preset
+from model.session import SUFFIX as SESSION_SUFFIX
+from model.session import load_session, save_session
 from model.trainer import Trainer
 from model.weights_io import READ_SUFFIXES, SUFFIXES, WeightsFile, check_export_path, load_weights, save_weights
 
@@ -97,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target-loss", type=float, help="stop after the first epoch whose train loss is <= this")
     run.add_argument("--export", metavar="PATH", help=f"write the weights to PATH ({' or '.join(SUFFIXES)}; the "
                      "extension picks the format: .py is a standalone Python file that needs only NumPy)")
+    run.add_argument("--session", metavar="FILE", help="a session file (*.session.npz): created if missing, else "
+                     "continued where it stopped, bit for bit, for --epochs more (its own settings and data; --lr "
+                     "and --target-loss still apply); written at the end, and when stopped or diverged")
     run.add_argument("--trace", action="store_true", help="print one line per update: loss, prediction, target, "
                                                           "every weight after the update")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -321,11 +326,42 @@ def _settings_in_words(config: TrainConfig, standardised: bool) -> dict[str, str
 
 
 # --- training -------------------------------------------------------------------------------------------
+SESSION_FIXED = ("preset", "dataset", "csv", "init_weights", "hidden", "activation", "output", "loss", "init",
+                 "mode", "batch_size", "l2", "seed", "samples", "noise", "test_ratio", "data_seed")
+
+
+def _session_trainer(args) -> tuple[Trainer | None, Plan | None, np.ndarray | None]:
+    """The run an existing --session file holds (its settings and data; --lr may change the rate), or (None, None)
+    when the file is not there yet: a new run is then made from the options and saved to it."""
+    path = Path(args.session)
+    if not path.name.lower().endswith(SESSION_SUFFIX):
+        raise SettingError("session", args.session, f"must end in {SESSION_SUFFIX}")
+    if not path.exists():
+        return None, None, None
+    given = [name for name in SESSION_FIXED if getattr(args, name, None) not in (None, False)]
+    if given:
+        raise SettingError(given[0].replace("_", "-"), getattr(args, given[0]),
+                           f"cannot change a saved session's data or network ({path.name}); leave it out")
+    session = load_session(path)
+    trainer = session.trainer
+    if args.lr is not None:
+        trainer.set_learning_rate(args.lr)
+    epochs = args.epochs if args.epochs is not None else 0
+    if epochs < 0:
+        raise SettingError("epochs", args.epochs, "must be a whole number >= 0")
+    # --epochs counts the epochs to add: N, then N more, is 2N in all
+    return trainer, Plan(trainer.dataset, trainer.config, trainer.epoch + epochs), session.initial_theta
+
+
 def _train(args) -> int:
-    plan = resolve(args)
+    trainer, plan, initial_theta = _session_trainer(args) if args.session is not None else (None, None, None)
+    if plan is None:
+        plan = resolve(args)
     if args.export is not None:
         check_export_path(args.export)  # before training, so a bad path costs nothing
-    trainer = Trainer(plan.config, plan.dataset, plan.initial)
+    if trainer is None:
+        trainer = Trainer(plan.config, plan.dataset, plan.initial)
+        initial_theta = trainer.params.theta.copy()  # a new session keeps the weights it started from
     if plan.note:
         print(plan.note, file=sys.stderr)
     with _CtrlC() as ctrl_c:
@@ -343,6 +379,9 @@ def _train(args) -> int:
             save_weights(args.export, trainer.params, trainer.config, dataset=dataset.name, epochs=trainer.epoch,
                          updates=trainer.updates, metrics=_metrics(result), input_mean=dataset.input_mean,
                          input_std=dataset.input_std, generator=dataset.generator, sample_X=sample_inputs(dataset))
+        if args.session is not None:  # after a stop or a divergence too: nothing trained is lost
+            save_session(args.session, trainer, initial_theta=initial_theta,
+                         extra={"dataset_key": trainer.dataset.name})
         print(json.dumps(result) if args.json else _human(result, args))
     if trainer.diverged:
         print(f"error: {trainer.diverged.message}", file=sys.stderr)
