@@ -280,7 +280,12 @@ class MatrixView(PlotView):
         self.plot.setRange(xRange=(0.5, n_hidden + 0.5), yRange=(2 * MARK_Y, rows), padding=0)
 
     def show_matrix(self, image: np.ndarray, levels: tuple[float, float]) -> None:
-        self.colorbar.setLevels(levels)
+        """Draw the heatmap (its colour bar only when the levels change: a repaint of its own)."""
+        if tuple(self.colorbar.levels()) != tuple(levels):
+            self.colorbar.setLevels(levels)
+        shown = self.image.image
+        if shown is not None and shown.shape == image.shape and np.array_equal(shown, image):
+            return
         self.image.setImage(image, autoLevels=False, levels=levels)
 
     def mark_units(self, units: tuple[int, ...]) -> None:
@@ -1070,7 +1075,7 @@ class NetworkDiagram(QWidget):
             return
         self._highlight(target)
         if target is None or self._theta is None:
-            self.hover_label.setText(HOVER_HINTS[self._editable])
+            self._set_hover_text(HOVER_HINTS[self._editable])
             return
         kind = target[0]
         index = self._target_index(target)
@@ -1085,7 +1090,11 @@ class NetworkDiagram(QWidget):
                    "diagram"
         else:
             text = self._node_text(target[1], target[2])
-        self.hover_label.setText(text)
+        self._set_hover_text(text)
+
+    def _set_hover_text(self, text: str) -> None:
+        if self.hover_label.text() != text:  # (every frame: a label set anew repaints and may relayout)
+            self.hover_label.setText(text)
 
     def _highlight(self, target: tuple | None) -> None:
         """Outline the hovered edge or node."""

@@ -24,9 +24,14 @@ from gui.views.loss import cursor_line
 from gui.views.shown_params import MAX_BARS, ChangeHistogram, change_histogram
 from model.trainer import Snapshot, epoch_count
 
-BARS_INTERVAL = 0.2  # seconds between bar chart updates while training (always updated when paused)
-CURVES_INTERVAL = 0.1  # seconds between weight-curve updates while training
-MAX_CURVE_POINTS = 1024  # rows of history drawn per weight curve (the plot is narrower than that)
+# Seconds between updates of the curves, and of the bars or histogram, while training (always updated when
+# paused). Both in the same frame: every update of either repaints the whole view (some 33 antialiased curves,
+# ~10 ms), so at most 1 / CURVES_INTERVAL repaints a second.
+BARS_INTERVAL = 0.2
+CURVES_INTERVAL = 0.2
+MAX_CURVE_POINTS = 1024  # rows of history drawn per weight curve, at most
+MIN_CURVE_POINTS = 256  # and at least: else about one per pixel of the plot's width (more rows than pixels
+# cost setData and painting time for nothing)
 MAX_TICK_CHARS = 10  # longest tick label
 LEGEND_POINT_SIZE = 8
 LEGEND_SPACING = -10  # rows of the legend drawn closer than pyqtgraph's default
@@ -321,7 +326,7 @@ class WeightsPlot(PlotView):
             self._curves_time = now
             self._show_curves(snapshot, shown_index, running)
             fed = True
-        if not running or now - self._bars_time >= BARS_INTERVAL:
+        if fed or now - self._bars_time >= BARS_INTERVAL:  # with the curves: one repaint
             self._bars_time = now
             self._use_histogram(len(snapshot.theta) > MAX_BARS)
             if self._histogram_mode:
@@ -334,8 +339,9 @@ class WeightsPlot(PlotView):
     def _show_curves(self, snapshot: Snapshot, shown_index: np.ndarray, running: bool) -> None:
         history = snapshot.history
         epochs, values = history["epoch"], history["params"]
-        if len(epochs) > MAX_CURVE_POINTS:  # more rows than pixels: every k-th row, and the last
-            keep = np.unique(np.append(np.arange(0, len(epochs), -(-len(epochs) // MAX_CURVE_POINTS)),
+        limit = self._curve_points()
+        if len(epochs) > limit:  # more rows than pixels: every k-th row, and the last
+            keep = np.unique(np.append(np.arange(0, len(epochs), -(-len(epochs) // limit)),
                                        len(epochs) - 1))
             epochs, values = epochs[keep], values[keep]
         # Epoch 0 (the initial weights) first, then the recorded epochs, then the current weights when
@@ -356,6 +362,12 @@ class WeightsPlot(PlotView):
         with np.errstate(invalid="ignore"):
             for k, curve in enumerate(self.curves):
                 curve.setData(x, y[:, k])
+
+    def _curve_points(self) -> int:
+        """Rows of history drawn per curve: about one per pixel of the plot's width, within MIN_CURVE_POINTS ..
+        MAX_CURVE_POINTS."""
+        width = int(self.curves_plot.getViewBox().width())
+        return int(min(MAX_CURVE_POINTS, max(MIN_CURVE_POINTS, width)))
 
     def _show_bars(self, snapshot: Snapshot, shown_index: np.ndarray) -> None:
         record = snapshot.last_update
