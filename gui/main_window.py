@@ -41,7 +41,7 @@ from gui.views.diagram import NetworkDiagram
 from gui.views.hidden_space import HiddenSpaceView
 from gui.views.history_bar import HistoryBar
 from gui.views.loss import LossPlot
-from gui.views.pinned_runs import PinnedRunsPanel
+from gui.views.pinned_runs import PinnedRunsPanel, runs_from_session, runs_to_session
 from gui.views.weights import WeightsPlot
 from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
 from gui.worker import Frame, Inspection, PastState, TrainingController
@@ -853,9 +853,12 @@ class MainWindow(QMainWindow):
         if path:
             self.sessions.open_session(path)
 
-    def session_facts(self) -> dict:
-        """What a session keeps of the window beside the run: the dataset's key, the preset, the max epochs."""
-        return {"dataset_key": self._dataset_key, "preset": self._preset, "max_epochs": self.panel.max_epochs.value()}
+    def session_facts(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What a session keeps of the window beside the run: the dataset's key, the preset, the max epochs, and
+        the pinned runs (JSON facts, and their arrays)."""
+        pinned, arrays = runs_to_session(self.pinned_runs.runs())
+        return ({"dataset_key": self._dataset_key, "preset": self._preset,
+                 "max_epochs": self.panel.max_epochs.value(), "pinned": pinned}, arrays)
 
     @property
     def initial_theta(self) -> np.ndarray | None:
@@ -872,6 +875,7 @@ class MainWindow(QMainWindow):
                            matching_preset(preset, trainer.config, key),
                            f"Opened {path.name}: {trainer.epoch:,} epochs trained; training goes on from there.",
                            initial_theta=session.initial_theta, undoable=True)
+        self.pinned_runs.restore(runs_from_session(facts.get("pinned"), session.extra_arrays))
         return True
 
     # --- drawing data points ----------------------------------------------------------------------------

@@ -74,12 +74,12 @@ class SessionActions(QObject):
         if network != self.window.network_id:
             return
         path = self.autosave_path if purpose == AUTOSAVE else Path(purpose)
-        extra, initial = self.window.session_facts(), self.window.initial_theta
+        (extra, extra_arrays), initial = self.window.session_facts(), self.window.initial_theta
 
         def write() -> None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                save_session(path, state, initial_theta=initial, extra=extra)
+                save_session(path, state, initial_theta=initial, extra=extra, extra_arrays=extra_arrays)
             except (SettingError, OSError) as exc:
                 self._written.emit(False, f"Could not save the session: {exc}")
                 return
@@ -113,8 +113,9 @@ class SessionActions(QObject):
         if trainer is not None:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                save_session(self.autosave_path, trainer, initial_theta=self.window.initial_theta,
-                             extra=self.window.session_facts())
+                extra, extra_arrays = self.window.session_facts()
+                save_session(self.autosave_path, trainer, initial_theta=self.window.initial_theta, extra=extra,
+                             extra_arrays=extra_arrays)
             except (SettingError, OSError):
                 pass  # closing: nowhere to say it; the previous autosave stays whole
         (self.folder / RUNNING_MARKER).unlink(missing_ok=True)

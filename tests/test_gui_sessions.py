@@ -28,6 +28,9 @@ def use_minibatches(window):
 
 def test_a_saved_session_reopens_and_goes_on_as_if_never_stopped(window, qtbot, tmp_path):
     use_minibatches(window)
+    train_epochs(qtbot, window, 10)
+    assert window.pin_run()
+    pinned = window.pinned_runs.runs()[0]
     half = train_epochs(qtbot, window, 20)
     path = tmp_path / f"run{sessions.SUFFIX}"
     with qtbot.waitSignal(window.sessions.saved, timeout=TIMEOUT) as saved:
@@ -41,6 +44,12 @@ def test_a_saved_session_reopens_and_goes_on_as_if_never_stopped(window, qtbot, 
     np.testing.assert_array_equal(reopened.snapshot.theta, half.snapshot.theta)
     np.testing.assert_array_equal(reopened.snapshot.history["train_loss"], half.snapshot.history["train_loss"])
     assert window.dataset_key == "xor" and window.config == half.snapshot.config
+    [back] = window.pinned_runs.runs()  # the pinned run came back with the session
+    assert back.name == pinned.name and back.config == pinned.config and back.color == pinned.color
+    for name in ("epochs", "train_loss"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(pinned, name))
+    assert back.thumbnail.size() == pinned.thumbnail.size()
+    assert back.thumbnail.pixel(5, 5) == pinned.thumbnail.pixel(5, 5)
     again = train_epochs(qtbot, window, 40)
     np.testing.assert_array_equal(again.snapshot.theta, straight.snapshot.theta)
     np.testing.assert_array_equal(again.snapshot.history["params"], straight.snapshot.history["params"])

@@ -76,6 +76,52 @@ class PinnedRun:
         return f"{self.name}: {', '.join(parts)}"
 
 
+def image_array(image: QImage) -> np.ndarray:
+    """A picture as a (height, width, 4) uint8 RGBA array (empty for a null picture)."""
+    if image.isNull():
+        return np.zeros((0, 0, 4), dtype=np.uint8)
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4).copy()
+
+
+def array_image(pixels: np.ndarray) -> QImage:
+    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.size == 0:
+        return QImage()
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    height, width, _ = pixels.shape
+    return QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
+
+
+PINNED_ARRAYS = ("epochs", "train_loss", "test_loss")
+
+
+def runs_to_session(runs: list[PinnedRun]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Pinned runs as a session keeps them: JSON facts, and arrays named pinned<k>.<field>."""
+    facts = [{"name": run.name, "config": run.config.as_dict(), "dataset_key": run.dataset_key, "color": run.color}
+             for run in runs]
+    arrays = {f"pinned{k}.{name}": getattr(run, name) for k, run in enumerate(runs) for name in PINNED_ARRAYS}
+    arrays.update({f"pinned{k}.thumbnail": image_array(run.thumbnail) for k, run in enumerate(runs)})
+    return facts, arrays
+
+
+def runs_from_session(facts: object, arrays: dict[str, np.ndarray]) -> list[PinnedRun]:
+    """The pinned runs a session kept; a run whose facts or arrays do not fit is left out (it is a comparison,
+    not the run itself)."""
+    runs = []
+    for k, fact in enumerate(facts if isinstance(facts, list) else []):
+        try:
+            values = [arrays[f"pinned{k}.{name}"] for name in PINNED_ARRAYS]
+            if len({len(v) for v in values}) != 1:
+                continue
+            runs.append(PinnedRun(str(fact["name"]), TrainConfig.from_dict(fact["config"]), str(fact["dataset_key"]),
+                                  *values, array_image(arrays.get(f"pinned{k}.thumbnail", np.zeros((0, 0, 4)))),
+                                  str(fact["color"])))
+        except (KeyError, TypeError, ValueError):  # SettingError is a ValueError
+            continue
+    return runs
+
+
 def short_number(value: float) -> str:
     """Two significant digits, in a compact exponent form for small and large values ("3.1e-4", "0.25")."""
     if value == 0 or not math.isfinite(value) or 1e-2 <= abs(value) < 1e4:
@@ -172,6 +218,21 @@ class PinnedRunsPanel(QWidget):
         color = next(c for c in PINNED_COLORS if c not in used)
         run = PinnedRun.from_snapshot(f"Run {self._next_number}", snapshot, dataset_key, thumbnail, color)
         self._next_number += 1
+        self._add(run)
+        self.changed.emit()
+        return run
+
+    def restore(self, runs: list[PinnedRun]) -> None:
+        """Show these runs instead (a reopened session's), numbering later pins after them."""
+        while self._runs:
+            self._remove_quietly(0)
+        for run in runs[-MAX_PINNED:]:
+            self._add(run)
+        numbers = [int(run.name.removeprefix("Run ")) for run in runs if run.name.removeprefix("Run ").isdigit()]
+        self._next_number = max(numbers, default=0) + 1
+        self.changed.emit()
+
+    def _add(self, run: PinnedRun) -> None:
         self._runs.append(run)
         row = _RunRow(run)
         row.remove_button.clicked.connect(lambda: self.remove(self._rows.index(row)))
@@ -179,8 +240,6 @@ class PinnedRunsPanel(QWidget):
         self._rows_layout.insertWidget(len(self._rows) - 1, row)
         self._show_differences(row)
         self._update_empty()
-        self.changed.emit()
-        return run
 
     def remove(self, index: int) -> None:
         self._remove_quietly(index)
