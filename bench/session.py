@@ -1,19 +1,20 @@
 """Session benchmark: how long saving and opening a session takes, and what autosave costs a training run.
 
     .venv/bin/python bench/session.py            # about a minute
-    .venv/bin/python bench/session.py --quick    # a few seconds: 10^6 epochs, 10^5 rows, 1 s runs (smoke test)
+    .venv/bin/python bench/session.py --quick    # about ten seconds: 10^6 epochs, 10^5 rows, 3 pairs (smoke test)
 
-Cases, measured side by side in this one run (each time the best of REPEATS):
+Cases, measured side by side in this one run:
  1. a 10^7-epoch run: XOR 2-4-1, full batch, trained on the compiled loop (its history has thinned to a stride of
-    4,096 epochs); save_session and load_session each under 1 s
+    4,096 epochs); save_session and load_session (the best of REPEATS each) under 1 s each
  2. a 10^6-row dataset: the generated circle, 900,000 training and 100,000 test rows, 2-4-1 in mini-batches of
-    32, saved in the middle of its third epoch; save_session and load_session each under 1 s
- 3. autosave: training flat out (Trainer.run in 50 ms slices, as the window's worker does) with, every
-    AUTOSAVE_SECONDS, the state copied in the training thread (Trainer.export_state, timed) and written by a
-    thread of its own (save_session), against the same training without; runs alternate (without, with, ...)
-    and the best of each counts. Target: with autosave, at least 95 % of the speed. On XOR 2-4-1 with one
-    random sample an update (its history's rows all keep the stream's state: the fullest history) and on the
-    10^6-row dataset of case 2 (a 20 MB file each time).
+    32, saved 1,000 updates into its third epoch; save_session and load_session under 1 s each
+ 3. autosave every AUTOSAVE_SECONDS keeps at least 95 % of the training speed. Training flat out (Trainer.run in
+    50 ms slices, as the window's worker trains) in windows of WINDOW_SECONDS, alternately with and without a
+    save at the window's start: the state copied in the training thread (Trainer.export_state, timed), written
+    by a thread of its own (save_session) while training goes on. Each adjacent pair gives the training time one
+    save cost; the median over PAIRS pairs, over AUTOSAVE_SECONDS, is the share of the speed lost. On XOR 2-4-1
+    with one random sample an update (every history row keeps the stream's state: the fullest history) and on
+    the 10^6-row dataset of case 2 (a 31 MB file each time).
 
 Each reopened run is checked to go on exactly as the saved one does. Files go to a temporary folder (under
 tempfile.gettempdir(); writes end with fsync, so the disk under it matters), removed afterwards. A missed target
@@ -142,7 +143,8 @@ def autosave_cost(name: str, trainer: Trainer, path: Path, pairs: int, seconds: 
         lost.append(seconds * (1 - speed[path] / speed[None]))
         speeds.append(speed[None])
     quartiles = np.percentile(lost, [25, 50, 75]) * 1e3
-    print(f"   {name}: {np.median(speeds) / trainer.updates_per_epoch:,.1f} epochs/s; {pairs} saves of "
+    epochs_per_second = np.median(speeds) / trainer.updates_per_epoch
+    print(f"   {name}: {epochs_per_second:,.{0 if epochs_per_second >= 100 else 1}f} epochs/s; {pairs} saves of "
           f"{path.stat().st_size / 1e6:.1f} MB: copy in the training thread {_ms(copies)}, write (another thread) "
           f"{_ms(writes)}; training time one save cost: median {quartiles[1]:.0f} ms (quartiles {quartiles[0]:.0f}, "
           f"{quartiles[2]:.0f})")

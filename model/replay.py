@@ -18,9 +18,12 @@ capacity: 256 epochs after 10^6 epochs.
 Speed of the states: RandomState.get_state() takes ~40 us (it copies the key word by word), 25 times a
 permutation of 4 rows, so the trainer reads the stream's state from the bit generator's memory through its
 documented ctypes address (~0.5 us), once checked against get_state() (the layout is numpy's mt19937_state:
-uint32 key[624], int pos); should the check fail, it falls back to get_state(). The stream's Gaussian cache
-is left by the initial weights and never changes afterwards (sample orders draw no normals), so rows keep
-only the key and the position, and epoch 0's full state supplies the rest.
+uint32 key[624], int pos); should the check fail, it falls back to get_state(). In random_sample, reading a
+state between two draws would split one randint call per row into two (~12 us each, most of a run's cost
+besides the updates): StreamReader.draw_below draws many epochs' orders at once and works out the states
+between them instead (exactly: checked once against randint, else the trainer splits its calls). The
+stream's Gaussian cache is left by the initial weights and never changes afterwards (sample orders draw no
+normals), so rows keep only the key and the position, and epoch 0's full state supplies the rest.
 
 Edits: an Event is logged for every parameter edit and every change of the learning rate, with the number of
 updates made when it happened: it applies before update ``update + 1``. The state "after update u" is the one
@@ -73,11 +76,13 @@ def new_stream(seed: int) -> tuple[np.random.RandomState, StreamReader]:
 
 
 class StreamReader:
-    """Reads the state of a stream's bit generator quickly: in place when its layout is the one checked."""
+    """Reads the state of a stream's bit generator quickly: in place when its layout is the one checked. Also draws
+    what RandomState.randint(0, n) draws while reading the states in between at once (draw_below)."""
 
     def __init__(self, bits: np.random.MT19937):
         self._bits = bits  # owns the memory the view reads
         self._view = _raw_state(bits) if _raw_layout_is_known() else None
+        self._scratch: np.random.MT19937 | None = None
 
     def words(self) -> np.ndarray:
         """A copy of the state: (STREAM_WORDS,) uint32, the key words then the position."""
@@ -85,6 +90,123 @@ class StreamReader:
             return self._view.copy()
         state = self._bits.state["state"]
         return np.append(state["key"], np.uint32(state["pos"]))
+
+    @property
+    def draws_fast(self) -> bool:
+        """Whether draw_below can be used: the state is read in place and the method gave randint's numbers."""
+        return self._view is not None and _draws_below_match()
+
+    def draw_below(self, n: int, out: np.ndarray, ends) -> np.ndarray:
+        """Fill ``out`` (flat int64) as RandomState.randint(0, n, size=out.size) on this stream would, leaving the
+        stream where that leaves it, and return the stream's state (words()) right after the first ``ends[k]``
+        values, for each k (non-decreasing, up to out.size): (len(ends), STREAM_WORDS). Only when draws_fast."""
+        if self._scratch is None:
+            self._scratch = np.random.MT19937()
+        return _draw_below(self._bits, self._scratch, n, out, np.asarray(ends, dtype=np.int64))
+
+
+# Reading a state between two draws costs a call of randint each (~12 us: random_sample's rows need one per
+# row); draw_below makes one draw for all and works the states out. Legacy randint(0, n) (numpy's
+# random_bounded_uint64_fill, masked) takes 32-bit words of the stream in turn, keeps the low bits of each up to
+# the mask of n - 1 and rejects values above n - 1; draw_below does that on many words at once, drawn from a
+# copy of the stream, and counts the words each value used. MT19937 hands out its 624 key words one by one
+# (tempered) and regenerates them all when they are used up, so the state after c words is a generation's key
+# and a position: the first generation's is the state at the start; later ones are the words drawn, untempered.
+# The stream itself is then moved on by exactly the words used (MT19937.random_raw). Checked once against
+# randint (_draws_below_match): the trainer falls back to randint calls should numpy ever draw otherwise.
+FAST_DRAW_MIN_STATES = 8  # below this many states to read, randint calls between them cost less
+KEY_WORDS = STREAM_WORDS - 1
+
+
+def _draw_below(bits, scratch, n: int, out: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    view = _raw_state(bits)
+    start, pos0, high = view.copy(), int(view[-1]), n - 1
+    if high == 0:  # randint(0, 1) draws nothing
+        out[:] = 0
+        return np.tile(start, (len(ends), 1))
+    mask = (1 << high.bit_length()) - 1
+    _raw_state(scratch)[:] = start
+    words, used = _masked_draws(scratch, out, high, mask)
+    # the state after each end: generation r of the key, position t - 624 r (624: all used, none regenerated yet)
+    t = pos0 + np.where(ends > 0, used[np.maximum(ends, 1) - 1] + 1, 0)
+    generation = np.where(t <= KEY_WORDS, 0, (t - 1) // KEY_WORDS)
+    wanted = np.unique(generation)  # the generations some state is in (only those are untempered)
+    later = wanted[wanted > 0]
+    needed = KEY_WORDS * (int(wanted[-1]) + 1) - pos0 if len(later) else 0  # words up to the last one's end
+    if needed > len(words):
+        words = np.concatenate([words, scratch.random_raw(needed - len(words))])
+    keys = np.empty((len(wanted), KEY_WORDS), dtype=np.uint32)
+    keys[: len(wanted) - len(later)] = start[:-1]
+    keys[len(wanted) - len(later) :] = _untempered(words[(KEY_WORDS * later - pos0)[:, None] + np.arange(KEY_WORDS)])
+    states = np.empty((len(ends), STREAM_WORDS), dtype=np.uint32)
+    states[:, :-1] = keys[np.searchsorted(wanted, generation)]
+    states[:, -1] = t - KEY_WORDS * generation
+    bits.random_raw(int(used[-1]) + 1, output=False)
+    return states
+
+
+def _masked_draws(scratch, out: np.ndarray, high: int, mask: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fill ``out`` with the accepted values of ``scratch``'s words masked by ``mask`` (those <= high); return
+    the words drawn and the index of the word each value came from."""
+    if mask == high:  # n a power of 2: nothing is rejected
+        words = scratch.random_raw(out.size)
+        out[:] = words & mask
+        return words, np.arange(out.size)
+    blocks, accepted, drawn, missing = [], [], 0, out.size
+    while missing > 0:
+        size = int(missing * (mask + 1) / (high + 1) * 1.02) + 64  # a little more than the rejections take
+        block = scratch.random_raw(size)
+        kept = np.flatnonzero((block & mask) <= high)
+        blocks.append(block)
+        accepted.append(kept + drawn)
+        drawn += size
+        missing -= len(kept)
+    words = np.concatenate(blocks)
+    used = np.concatenate(accepted)[: out.size]
+    out[:] = words[used] & mask
+    return words, used
+
+
+def _untempered(y: np.ndarray) -> np.ndarray:
+    """MT19937's key words from the words it handed out (the inverse of its tempering)."""
+    y = y.astype(np.uint32)
+    y ^= y >> np.uint32(18)
+    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+    t = y.copy()
+    for _ in range(4):  # 7-bit shifts: each pass recovers 7 more bits
+        t = y ^ ((t << np.uint32(7)) & np.uint32(0x9D2C5680))
+    return t ^ (t >> np.uint32(11)) ^ (t >> np.uint32(22))
+
+
+@functools.cache
+def _draws_below_match() -> bool:
+    """Whether _draw_below gives the values randint gives, the states get_state() reports between them and the
+    stream's state after them (checked once, with and without rejections, across key regenerations)."""
+    if not _raw_layout_is_known():
+        return False
+    for n, epochs in ((1, 3), (4, 400), (7, 300), (1000, 5)):
+        streams = []
+        for _ in range(2):
+            bits = np.random.MT19937()
+            stream = np.random.RandomState(bits)
+            stream.seed(n)
+            stream.standard_normal(5)  # a state off the seed's position, with a Gaussian cached
+            streams.append((bits, stream))
+        (fast_bits, fast), (_, slow) = streams
+        ends = np.arange(1, epochs + 1, 3) * n
+        out = np.empty(epochs * n, dtype=np.int64)
+        states = _draw_below(fast_bits, np.random.MT19937(), n, out, ends)
+        expected, expected_states = [], []
+        for size in np.diff(ends, prepend=0):
+            expected.append(slow.randint(0, n, size=size))
+            expected_states.append(stream_words(slow.get_state()))
+        expected.append(slow.randint(0, n, size=out.size - ends[-1]))
+        same = (np.array_equal(out, np.concatenate(expected)) and np.array_equal(states, expected_states)
+                and fast.get_state()[2:] == slow.get_state()[2:]
+                and np.array_equal(fast.get_state()[1], slow.get_state()[1]))
+        if not same:
+            return False
+    return True
 
 
 def stream_state(words: np.ndarray, start: tuple) -> tuple:

@@ -17,7 +17,9 @@ test metrics are evaluated on the network at the end of the epoch.
 
 The run's past: weight edits and learning-rate changes are logged (``events``); the history's rows and epoch
 0 are recorded states (``theta_at_epoch``), and any past update can be made again from the one before it
-(``state_after``, ``state_at_epoch``, ``inspect_update``), bit for bit: see model/replay.py.
+(``state_after``, ``state_at_epoch``, ``inspect_update``), bit for bit: see model/replay.py. The whole state is
+copied out and taken back by ``export_state`` and ``from_state`` (TrainerState: what a session file holds,
+model/session.py).
 """
 
 from __future__ import annotations
@@ -506,14 +508,21 @@ class Trainer:
         """The sample orders of the next ``epochs`` epochs, (epochs, n); the last becomes self.order. Keeps the
         stream's state right after the order of each epoch that is a multiple of ``keep_every`` (0: none): its
         state at that epoch's end, since the next draw is the next epoch's order."""
-        orders = np.empty((epochs, self.n_samples), dtype=np.int64)
+        n = self.n_samples
+        orders = np.empty((epochs, n), dtype=np.int64)
         first = self.epoch + 1 + (self.position > 0)  # the epoch the first order is for
-        start = 0
-        for end in range(-first % keep_every + 1, epochs + 1, keep_every) if keep_every else ():
-            self._fill_orders(orders[start:end])
-            self._drawn_states[first + end - 1] = self._stream.words()
-            start = end
-        self._fill_orders(orders[start:])
+        kept = range(-first % keep_every + 1, epochs + 1, keep_every) if keep_every else range(0)  # orders before
+        if (self.config.mode == "random_sample" and len(kept) >= replay.FAST_DRAW_MIN_STATES
+                and self._stream.draws_fast):
+            states = self._stream.draw_below(n, orders.reshape(-1), [end * n for end in kept])  # one draw for all
+        else:
+            states, start = [], 0
+            for end in kept:
+                self._fill_orders(orders[start:end])
+                states.append(self._stream.words())
+                start = end
+            self._fill_orders(orders[start:])
+        self._drawn_states.update(zip([first + end - 1 for end in kept], states, strict=True))
         if epochs:
             self.order = orders[-1]
         return orders

@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from model import kernel
+from model import kernel, replay
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_dataset, make_dataset
 from model.generators import GeneratorSettings
@@ -263,6 +263,40 @@ def test_a_write_that_fails_leaves_the_old_file_whole(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["run.session.npz"]
     with pytest.raises(SettingError, match=r"must end in \.session\.npz"):
         save_session(tmp_path / "run.npz", trainer)
+
+
+# --- the stream states rows keep (model/replay.py draw_below) -------------------------------------------------
+@pytest.mark.parametrize("n", [1, 4, 7, 600])  # no draws; no rejections; rejections; key regenerations in an epoch
+def test_samples_drawn_at_once_keep_the_states_a_randint_call_per_row_reads(path, monkeypatch, n):
+    def run(fast):
+        monkeypatch.setattr(replay, "FAST_DRAW_MIN_STATES", 1 if fast else 10**9)
+        trainer = _trainer("random_sample", 1, path, data=_data(n=n))
+        trainer.run(150)
+        trainer.step_update()
+        return trainer
+
+    assert _trainer("random_sample", 1, data=_data(n=n))._stream.draws_fast  # the one-draw way is taken
+    _same_run(run(fast=True), run(fast=False))
+
+
+def test_draw_below_gives_randint_s_numbers_and_the_states_between():
+    rng = np.random.RandomState(0)
+    for n in (1, 2, 3, 5, 1000, 70_000):
+        bits, reference = np.random.MT19937(), np.random.RandomState(0)
+        stream, skipped = np.random.RandomState(bits), int(rng.randint(0, 700))
+        for generator in (stream, reference):
+            generator.seed(n)
+            generator.standard_normal(skipped)  # anywhere in the key
+        ends = np.cumsum(rng.randint(0, 2 * n, size=20))
+        out = np.empty(int(ends[-1]) + n, dtype=np.int64)
+        states = replay.StreamReader(bits).draw_below(n, out, ends)
+        expected = []
+        for size, state in zip(np.diff(ends, prepend=0), states, strict=True):
+            expected.append(reference.randint(0, n, size=size))
+            np.testing.assert_array_equal(state, replay.stream_words(reference.get_state()))
+        expected.append(reference.randint(0, n, size=n))
+        np.testing.assert_array_equal(out, np.concatenate(expected))
+        assert replay.stream_words(stream.get_state()).tolist() == replay.stream_words(reference.get_state()).tolist()
 
 
 # --- bad files ------------------------------------------------------------------------------------------
