@@ -32,6 +32,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) bench/engine.py
 	$(PY) bench/data.py
+	$(PY) bench/session.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui.py
 
 install-desktop: $(VENV)/.installed-app

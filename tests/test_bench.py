@@ -73,3 +73,12 @@ def test_engine_benchmark_imports_from_a_plain_checkout(tmp_path):
         assert run.returncode == 0, run.stderr
         child = json.loads(run.stdout.splitlines()[-1])
         assert child["rows"] == 1000 and child["stopped_by"] == "epochs" and child["peak_mb"] > 0
+
+
+def test_session_benchmark_quick_run():
+    """bench/session.py --quick: every target is printed with a verdict (timings are not judged here)."""
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "session.py"), "--quick"], capture_output=True,
+                         text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    verdicts = [line.split()[0] for line in run.stdout.splitlines() if line.startswith(("  PASS", "  FAIL"))]
+    assert len(verdicts) == 6, run.stdout  # save / open a long run and big data, autosave's cost twice
