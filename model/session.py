@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import zipfile
 from dataclasses import dataclass, fields
@@ -51,7 +50,7 @@ from model.generators import GeneratorSettings
 from model.network import Layout
 from model.replay import stored_array
 from model.trainer import Trainer, TrainerState
-from model.weights_io import _UNREADABLE, _check_place, _existing_mode, _npy_header, _one_line, _open_temporary
+from model.weights_io import _UNREADABLE, _npy_header, _one_line, write_atomic
 
 FORMAT = "perceptron-playground-session"
 VERSION = 1
@@ -93,7 +92,7 @@ def save_session(path, run: Trainer | TrainerState, *, initial_theta=None, extra
         arrays["initial_theta"] = stored_array({"initial_theta": np.asarray(initial_theta, dtype=np.float64)},
                                                "initial_theta", np.float64, (size,), finite=True)
     meta = _meta_text(state, extra)
-    _write_atomic(path, lambda handle: _write_npz(handle, {"meta": np.array(meta), **arrays}))
+    write_atomic(path, lambda handle: _write_npz(handle, {"meta": np.array(meta), **arrays}), "session")
     return path
 
 
@@ -107,35 +106,6 @@ def _write_npz(handle, arrays: dict[str, np.ndarray]) -> None:
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array_header_1_0(member, np.lib.format.header_data_from_array_1_0(array))
                 member.write(memoryview(array).cast("B") if array.ndim and array.size else array.tobytes())
-
-
-def _write_atomic(path: Path, fill) -> None:
-    """fill(handle) writes a temporary file beside ``path``, which then replaces it: the file is whole or as it
-    was. weights_io.write_bytes_atomic's streaming twin, on its helpers (a new file gets the usual permissions,
-    a replaced one keeps its mode); errors name the path as given."""
-    given = str(path)
-    try:
-        _check_place(path, given)
-    except SettingError as exc:
-        raise SettingError("session", given, exc.allowed) from None
-    mode = _existing_mode(path)
-    try:
-        fd, tmp = _open_temporary(path)
-    except OSError as exc:
-        raise SettingError("session", given, f"cannot be written: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fill(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise SettingError("session", given, f"cannot be written: {exc.strerror or exc}") from None
-        raise
 
 
 def _meta_text(state: TrainerState, extra: dict | None) -> str:

@@ -421,16 +421,26 @@ def _check_place(path: Path, given: str) -> None:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside path, then rename it over path: the file is whole or untouched.
     Errors name the path as given, never the temporary file."""
+    write_atomic(path, lambda handle: handle.write(data))
+
+
+def write_atomic(path: Path, fill, field: str = "export") -> None:
+    """fill(handle) writes a temporary file beside ``path``, which then replaces it: the file is whole or as it
+    was (a new file gets the usual permissions, a replaced one keeps its mode). Errors are SettingError(field,
+    the path as given, why), never naming the temporary file."""
     given = str(path)
-    _check_place(path, given)
+    try:
+        _check_place(path, given)
+    except SettingError as exc:
+        raise SettingError(field, given, exc.allowed) from None
     mode = _existing_mode(path)
     try:
         fd, tmp = _open_temporary(path)
     except OSError as exc:
-        raise SettingError("export", given, f"cannot be written: {exc.strerror or exc}") from None
+        raise SettingError(field, given, f"cannot be written: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
@@ -439,7 +449,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise SettingError("export", given, f"cannot be written: {exc.strerror or exc}") from None
+            raise SettingError(field, given, f"cannot be written: {exc.strerror or exc}") from None
         raise
 
 
