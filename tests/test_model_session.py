@@ -15,6 +15,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from test_model_replay import _edited_run  # the replay tests' run with edits, and how it steps
+from test_model_splits import _config, _data  # the split tests' small run: 7 rows, 3 test rows
 
 from model import kernel, replay
 from model.config import SettingError, TrainConfig
@@ -29,16 +31,8 @@ MODES = [("sample", 1), ("random_sample", 1), ("minibatch", 3), ("full", 7)]  # 
 N = 100  # epochs before saving and after: the stride is 2 at N and 4 at 2N
 
 
-def _data(n=7, seed=1):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-1, 1, (n, 2))
-    return make_dataset("d", X, (X[:, 0] * X[:, 1] > 0).astype(float), X[:3] * 0.5, [1.0, 0.0, 1.0])
-
-
 def _trainer(mode, batch_size, path=None, block=None, data=None, **changes):
-    settings = dict(hidden=3, activation="tanh", output="sigmoid", loss="bce", lr=0.3, mode=mode,
-                    batch_size=batch_size, init="xavier", seed=7, l2=0.001)
-    trainer = Trainer(TrainConfig(**{**settings, **changes}), data or _data(), history_capacity=MIN_CAPACITY)
+    trainer = Trainer(_config(mode, batch_size, **changes), data or _data(), history_capacity=MIN_CAPACITY)
     if path is not None:
         assert trainer.prepare_compiled() == (path == "compiled")  # the path under test is the one taken
     if block is not None:
@@ -48,16 +42,6 @@ def _trainer(mode, batch_size, path=None, block=None, data=None, **changes):
 
 def _reopened(trainer, tmp_path, **extras):
     return load_session(save_session(tmp_path / "run.session.npz", trainer, **extras)).trainer
-
-
-def _advanced(trainer, update):
-    """``trainer`` taken on to ``update`` updates: single updates to an epoch's end, whole epochs, single updates."""
-    while trainer.updates < update and trainer.position:
-        trainer.step_update()
-    trainer.run((update - trainer.updates) // trainer.updates_per_epoch)
-    while trainer.updates < update:
-        trainer.step_update()
-    return trainer
 
 
 def _same_record(ra, rb):
@@ -115,20 +99,6 @@ def test_a_session_saved_mid_epoch_finishes_that_epoch_as_the_run_would(path, tm
     _same_run(reopened, half)
     reopened.run(2 * N - reopened.epoch)
     _same_run(reopened, straight)
-
-
-def _edited_run(mode, batch_size, path, stop):
-    """Edits of a weight and of the learning rate at the end of epoch 24, a bias edit and a new rate mid-epoch
-    later, up to ``stop`` updates (changes logged at ``stop`` are not made: they came after it)."""
-    trainer = _trainer(mode, batch_size, path)
-    upe = trainer.updates_per_epoch
-    changes = [(24 * upe, "param", 4, 0.75), (24 * upe, "lr", 0.1), (60 * upe + 1, "param", 7, -2.5),
-               (61 * upe + 2, "lr", 0.2)]
-    for at, kind, *args in changes:
-        if at < stop:
-            _advanced(trainer, at)
-            trainer.set_learning_rate(*args) if kind == "lr" else trainer.set_parameter(*args)
-    return _advanced(trainer, stop)
 
 
 @pytest.mark.parametrize(("mode", "batch_size"), MODES)
