@@ -65,17 +65,17 @@ class HistoryBar(QWidget):
     # --- fed by the window ----------------------------------------------------------------------------
     def set_recorded(self, epochs: np.ndarray, updates: int, updates_per_epoch: int) -> None:
         """The epochs that can be shown (history rows; 0 is added), the updates made and an epoch's updates."""
-        recorded = np.concatenate([[0], np.asarray(epochs, dtype=np.int64)])
         self._updates_per_epoch = max(1, updates_per_epoch)
         self.update_box.setMaximum(max(1, updates))
         self.update_box.setEnabled(updates > 0)
         self.inspect_button.setEnabled(updates > 0)
-        if len(recorded) == len(self._epochs) and recorded[-1] == self._epochs[-1]:
-            return
-        self._epochs = recorded
+        last = int(epochs[-1]) if len(epochs) else 0
+        if len(epochs) + 1 == len(self._epochs) and last == self._epochs[-1]:
+            return  # the same rows as drawn (every frame of a paused run, and between new rows)
+        self._epochs = np.concatenate([[0], np.asarray(epochs, dtype=np.int64)])
         self.slider.blockSignals(True)
-        self.slider.setRange(0, len(recorded))
-        self.slider.setValue(len(recorded) if self._chosen is None else self._index_of(self._chosen))
+        self.slider.setRange(0, len(self._epochs))
+        self.slider.setValue(len(self._epochs) if self._chosen is None else self._index_of(self._chosen))
         self.slider.blockSignals(False)
         self._show_state()
 
