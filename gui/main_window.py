@@ -44,7 +44,7 @@ from gui.views.loss import LossPlot
 from gui.views.pinned_runs import PinnedRunsPanel, runs_from_session, runs_to_session
 from gui.views.weights import WeightsPlot
 from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
-from gui.worker import Frame, Inspection, PastState, TrainingController
+from gui.worker import Frame, Inspection, PastState, RecordedWeights, TrainingController
 from model.config import SettingError, TrainConfig
 from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
@@ -73,6 +73,7 @@ DRAWN_KEY = "drawn"  # the dataset key of data edited by drawing on the boundary
 
 class MainWindow(QMainWindow):
     frame_drawn = Signal(int)  # the seq of the frame just drawn (for tests and the benchmark)
+    past_shown = Signal(object)  # the PastState the views now show (for tests and the benchmark)
 
     def __init__(self, parent=None, settings: QSettings | None = None):
         """``settings``: where the window's geometry and splitter sizes are restored from (see restore_layout)
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         self._rate = 0.0
         self._diverged_shown = False
         self._past: PastState | None = None
+        self._recorded: RecordedWeights | None = None  # the paused network's recorded weights, for the scrubber
+        self._recorded_asked: tuple[int, int] | None = None  # (network, last epoch) asked for, not yet answered
         self._drawn: Dataset | None = None  # the points drawn last (the "Drawn" dataset entry returns to them)
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
@@ -406,6 +409,7 @@ class MainWindow(QMainWindow):
         bar.inspect_wanted.connect(lambda update: controller.inspect_update(self._network_id, update))
         bar.resume_wanted.connect(self.resume_from)
         controller.past_ready.connect(self._show_past)
+        controller.recorded_ready.connect(self._take_recorded)
         controller.inspected.connect(self._show_inspection)
         controller.branched.connect(self._adopt_branch)
         controller.refused.connect(lambda message: self.show_error(message, topic="past"))
@@ -495,6 +499,7 @@ class MainWindow(QMainWindow):
         self._speed_changed(self.panel.speed.value())
         self._diverged_shown = False
         self._past = None
+        self._recorded = self._recorded_asked = None
         self.history_bar.reset()
         self._rate_points.clear()
         self.panel.set_trainable(True)
@@ -805,6 +810,7 @@ class MainWindow(QMainWindow):
             self._show_weights(snapshot.theta, final=not frame.running)
         self.network_diagram.set_editable(not frame.running and self._past is None)  # edits apply to the live network
         self.history_bar.set_recorded(snapshot.history["epoch"], snapshot.updates, snapshot.updates_per_epoch)
+        self._want_recorded(frame)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
                                                       histogram=frame.change)
         if frame.explanation is not None or snapshot.updates == 0:
@@ -908,10 +914,39 @@ class MainWindow(QMainWindow):
                                      "keeps the data.")
 
     # --- the run's past ---------------------------------------------------------------------------------
+    def _want_recorded(self, frame: Frame) -> None:
+        """Paused, ask once for the recorded weights the scrubber does not hold yet (a move is then served at
+        once, without waiting for the worker's turn)."""
+        if frame.running:
+            self._recorded_asked = None  # a pause asks again
+            return
+        epochs = frame.snapshot.history["epoch"]
+        wanted = (frame.network, int(epochs[-1]) if len(epochs) else 0)
+        held = self._recorded
+        if wanted == self._recorded_asked or (held is not None and (held.network, held.last_epoch()) == wanted):
+            return
+        self._recorded_asked = wanted
+        self.controller.request_recorded(frame.network)
+
+    @Slot(object)
+    def _take_recorded(self, recorded: RecordedWeights) -> None:
+        if recorded.network == self._network_id:
+            self._recorded, self._recorded_asked = recorded, None
+
+    def recorded_weights_held(self) -> int | None:
+        """The last epoch of the recorded weights the window holds for the network in use (None: none)."""
+        held = self._recorded
+        return held.last_epoch() if held is not None and held.network == self._network_id else None
+
     @Slot(object)
     def _epoch_chosen(self, epoch: int | None) -> None:
         if epoch is not None:
-            self.controller.show_epoch(self._network_id, epoch)
+            held = self._recorded
+            past = held.past_at(epoch) if held is not None and held.network == self._network_id else None
+            if past is not None:
+                self._show_past(past)
+            else:
+                self.controller.show_epoch(self._network_id, epoch)
             return
         self._past = None
         self.loss_plot.set_cursor(None)
@@ -930,6 +965,7 @@ class MainWindow(QMainWindow):
         self._show_weights(past.theta)
         self.loss_plot.set_cursor(past.epoch)
         self.weights_plot.set_cursor(past.epoch)
+        self.past_shown.emit(past)
 
     def shown_past(self) -> PastState | None:
         """The past epoch the views show instead of the live network, if any."""

@@ -86,6 +86,37 @@ class PastState:
 
 
 @dataclass(frozen=True)
+class RecordedWeights:
+    """Every recorded epoch's weights of a network, copied once while it is paused, so the history bar's moves
+    are served on the GUI thread at once (a round trip through the worker waits for its turn). A recorded
+    epoch's weights never change (an edit changes the live network, not its history), so the copy stays true
+    for every epoch it holds; epochs recorded after it are asked of the worker."""
+
+    network: int
+    epochs: np.ndarray  # (k,) int64, increasing: 0 (the initial weights), then the history's rows; read-only
+    params: np.ndarray  # (k, n_params) float64, theta's layout, row i at epochs[i]; read-only
+
+    @classmethod
+    def of(cls, network: int, trainer: Trainer) -> RecordedWeights:
+        history = trainer.history
+        rows = history.epoch[: history.count] > 0
+        epochs = np.concatenate([[0], history.epoch[: history.count][rows]])
+        params = np.concatenate([trainer.theta_at_epoch(0)[None, :], history.params[: history.count][rows]])
+        epochs.flags.writeable = params.flags.writeable = False
+        return cls(network, epochs, params)
+
+    def last_epoch(self) -> int:
+        return int(self.epochs[-1])
+
+    def past_at(self, epoch: int) -> PastState | None:
+        """The weights at the end of ``epoch``, if the copy holds it."""
+        i = int(np.searchsorted(self.epochs, epoch))
+        if i == len(self.epochs) or self.epochs[i] != epoch:
+            return None
+        return PastState(self.network, int(epoch), self.params[i])
+
+
+@dataclass(frozen=True)
 class Inspection:
     """A past update, recomputed by replaying the run up to it: what the arithmetic panel shows of it."""
 
@@ -162,6 +193,7 @@ class TrainingWorker(QObject):
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
     history_ready = Signal(int, object)  # network, the whole history (History.view(): every parameter)
+    recorded_ready = Signal(object)  # RecordedWeights: answers send_recorded
     state_ready = Signal(int, str, object)  # network, what for, TrainerState: answers export_state
 
     def __init__(self, turns: GilTurns):
@@ -252,6 +284,12 @@ class TrainingWorker(QObject):
             return
         epoch = self._trainer.recorded_epoch_at_or_before(epoch)
         self.past_ready.emit(PastState(network, epoch, self._trainer.theta_at_epoch(epoch)))
+
+    @Slot(int)
+    def send_recorded(self, network: int) -> None:
+        """Publish a copy of every recorded epoch's weights, if the network is paused (a run changes them)."""
+        if network == self._network and self._idle():
+            self.recorded_ready.emit(RecordedWeights.of(network, self._trainer))
 
     @Slot(int)
     def send_history(self, network: int) -> None:
@@ -421,6 +459,7 @@ class TrainingController(QObject):
     branched = Signal(int, int, object)  # network, epoch, the new Trainer: answers branch
     refused = Signal(str)  # a command that could not be done, and why (one line)
     history_ready = Signal(int, object)  # network, the whole history: answers request_history
+    recorded_ready = Signal(object)  # RecordedWeights: answers request_recorded
     state_ready = Signal(int, str, object)  # network, what for, TrainerState: answers request_state
 
     _send_trainer = Signal(object, int)
@@ -435,6 +474,7 @@ class TrainingController(QObject):
     _send_branch = Signal(int, int)
     _send_parameter = Signal(int, int, float)
     _send_history = Signal(int)
+    _send_recorded = Signal(int)
     _send_state = Signal(int, str)
 
     def __init__(self, parent: QObject | None = None):
@@ -459,9 +499,11 @@ class TrainingController(QObject):
         self._send_branch.connect(self._worker.branch)
         self._send_parameter.connect(self._worker.set_parameter)
         self._send_history.connect(self._worker.send_history)
+        self._send_recorded.connect(self._worker.send_recorded)
         self._send_state.connect(self._worker.export_state)
         # The answers, re-emitted by this object on the GUI thread (queued: the worker lives in its own thread).
-        for name in ("past_ready", "inspected", "branched", "refused", "history_ready", "state_ready"):
+        for name in ("past_ready", "inspected", "branched", "refused", "history_ready", "recorded_ready",
+                     "state_ready"):
             getattr(self._worker, name).connect(getattr(self, name))
         self._worker.run_stopped.connect(self._on_worker_run_stopped)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
@@ -516,6 +558,11 @@ class TrainingController(QObject):
     def request_state(self, network: int, purpose: str) -> None:
         """Ask for a copy of the whole run to save (answered by state_ready with ``purpose``)."""
         self._send_state.emit(network, purpose)
+
+    def request_recorded(self, network: int) -> None:
+        """Ask for a copy of every recorded epoch's weights of the paused network (answered by recorded_ready;
+        not while it trains)."""
+        self._send_recorded.emit(network)
 
     def request_history(self, network: int) -> None:
         """Ask for the whole history (answered by history_ready)."""

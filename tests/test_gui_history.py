@@ -9,6 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 from test_gui_window import TIMEOUT, expected_surface, frame_where, train_epochs
 
+from gui.views.diagram import OUTPUT_UNIT
+
 
 def recorded_theta(frame, epoch):
     history = frame.snapshot.history
@@ -18,7 +20,7 @@ def recorded_theta(frame, epoch):
 
 
 def scrub_to(qtbot, window, epoch):
-    with qtbot.waitSignal(window.controller.past_ready, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.past_shown, timeout=TIMEOUT):
         window.history_bar.choose_epoch(epoch)
     qtbot.waitUntil(lambda: window.shown_past() is not None and window.shown_past().epoch == epoch, timeout=TIMEOUT)
     return window.shown_past()
@@ -46,6 +48,32 @@ def test_scrubbing_shows_the_recorded_weights_and_leaves_the_run_alone(qtbot, wi
     assert window.boundary_plot.wait_for_surface()
     np.testing.assert_allclose(window.boundary_plot.values(), expected_surface(window, frame).reshape(side, side),
                                rtol=1e-6)
+
+
+def test_a_paused_run_is_scrubbed_at_once_from_its_recorded_weights(qtbot, window):
+    """Paused, the window holds a copy of every recorded epoch's weights (sent once by the worker): a move of the
+    history bar shows that epoch before any event is processed, whatever the history's stride, and the weights
+    are the ones recorded then."""
+    window.apply_dataset("xor")  # full batch, every parameter in the frames: the frame is the reference
+    frame = train_epochs(qtbot, window, 5000)  # past the history's 4096 rows: it has halved (every 2nd epoch)
+    epochs = window.history_bar.recorded_epochs()
+    assert epochs[1] == 2 and epochs[-1] == 5000
+    qtbot.waitUntil(lambda: window.recorded_weights_held() == 5000, timeout=TIMEOUT)
+    for epoch in (0, 2, 2048, 4096, 4098, 5000):
+        window.history_bar.choose_epoch(epoch)
+        past = window.shown_past()  # no event processed since the move
+        assert past is not None and past.epoch == epoch
+        expected = window.initial_theta if epoch == 0 else recorded_theta(frame, epoch)
+        np.testing.assert_array_equal(past.theta, expected)
+        assert window.loss_plot.cursor_epoch() == epoch
+        assert window.network_diagram.bias_text(OUTPUT_UNIT) == f"b = {expected[-1]:.3g}"  # drawn already
+    # Trained on to 9000 epochs: the copy is refreshed once paused again; an epoch beyond the old copy is
+    # served either way, and equals what the run recorded.
+    window.history_bar.go_live()
+    frame = train_epochs(qtbot, window, 9000)
+    past = scrub_to(qtbot, window, 8000)
+    np.testing.assert_array_equal(past.theta, recorded_theta(frame, 8000))
+    qtbot.waitUntil(lambda: window.recorded_weights_held() == 9000, timeout=TIMEOUT)
 
 
 def test_an_inspected_update_reads_as_it_did_when_it_happened(qtbot, window):

@@ -7,6 +7,7 @@ import pytest
 
 from gui.worker import MAX_SHOWN_PARAMS, TrainingController, choose_shown_params
 from model.datasets import load_dataset
+from model.history import MIN_CAPACITY
 from model.network import param_names
 from model.presets import PRESETS
 from model.trainer import Trainer
@@ -158,3 +159,30 @@ def test_a_long_update_publishes_its_progress_and_pauses_between_row_blocks(qtbo
     stopped = newest(qtbot, controller, lambda f: not f.running and f.seq > during.seq)
     assert stopped.snapshot.updates == during.snapshot.updates  # the update under way was dropped, not finished
     assert stopped.progress == 0
+
+
+def test_recorded_weights_are_the_run_s_recorded_epochs_and_only_sent_when_paused(qtbot, controller):
+    """request_recorded answers a paused network with every recorded epoch's weights (0: the initial ones), as
+    theta_at_epoch gives them, however often the history has halved; a network that trains is not answered."""
+    trainer = Trainer(xor_trainer().config.replace(mode="sample"), xor_trainer().dataset,
+                      history_capacity=MIN_CAPACITY)
+    initial = trainer.params.theta.copy()
+    trainer.run(300)  # 300 epochs in 64 rows: the history has halved three times (every 8th epoch)
+    controller.set_trainer(trainer, 3)
+    with qtbot.waitSignal(controller.recorded_ready, timeout=TIMEOUT) as answer:
+        controller.request_recorded(3)
+    recorded = answer.args[0]
+    assert recorded.network == 3
+    np.testing.assert_array_equal(recorded.epochs, np.arange(0, 301, 8)[: len(recorded.epochs)])
+    assert recorded.last_epoch() == 296
+    np.testing.assert_array_equal(recorded.params[0], initial)
+    for epoch in recorded.epochs:
+        np.testing.assert_array_equal(recorded.past_at(epoch).theta, trainer.theta_at_epoch(int(epoch)))
+    assert recorded.past_at(4) is None and recorded.past_at(300) is None  # not recorded
+    assert not recorded.params.flags.writeable
+    # While it trains the history changes: no copy is sent.
+    controller.set_limits(10**9, None)
+    controller.start()
+    with qtbot.assertNotEmitted(controller.recorded_ready, wait=300):
+        controller.request_recorded(3)
+    controller.pause()
