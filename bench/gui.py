@@ -462,10 +462,22 @@ def scrub_times(live: LiveRun, moves: int = 20) -> tuple[list[float], list[float
             loop.exec()
         window.past_shown.disconnect(loop.quit)
         times.append((time.perf_counter() - start) * 1000 if shows_epoch(window, epoch) else math.inf)
-        drawn = window.boundary_plot.wait_for_surface(2.0) and window.network_diagram.wait_for_maps(2.0)
-        images.append((time.perf_counter() - start) * 1000 if drawn else math.inf)
+        images.append(images_drawn_ms(live, start))
+        window.boundary_plot.wait_for_surface(2.0)  # a preview's whole grid: not timed
     bar.go_live()
     return times, images
+
+
+def images_drawn_ms(live: LiveRun, start: float, timeout: float = 2.0) -> float:
+    """ms from ``start`` until the boundary's image (a big network's preview counts) and the neuron maps show the
+    latest weights."""
+    boundary, diagram = live.window.boundary_plot, live.window.network_diagram
+    while boundary.image_pending() or diagram.maps_pending():
+        if time.perf_counter() - start > timeout:
+            return math.inf
+        live.app.processEvents()
+        time.sleep(0.0002)
+    return (time.perf_counter() - start) * 1000
 
 
 def shows_epoch(window, epoch: int) -> bool:
@@ -492,8 +504,8 @@ def every_view_case(live: LiveRun, seconds: float, headless_seconds: float, resu
         times, images = scrub_times(live)
         print(f"      scrub, slider to views drawn: median {statistics.median(times):.1f} ms, worst "
               f"{max(times):.1f} ms over {len(times)} moves   target <= {TARGET_SCRUB_MS:g} ms")
-        print(f"        and to the boundary's and maps' images: median {statistics.median(images):.1f} ms, worst "
-              f"{max(images):.1f} ms")
+        print(f"      scrub, slider to the boundary's and maps' images (big networks: the boundary's preview): "
+              f"median {statistics.median(images):.1f} ms, worst {max(images):.1f} ms")
         worst["fps"] = min(worst["fps"], result["fps"])
         worst["stall_p99"] = max(worst["stall_p99"], result["stall_p99"])
         worst["scrub"] = max(worst["scrub"], max(times))

@@ -277,6 +277,91 @@ def line_value(image, column, row):
     return (1 - t) * image[int(row), low] + t * image[int(row), min(low + 1, image.shape[1] - 1)]
 
 
+def big_request(final=True, hidden=1024, seed=3):
+    """A surface request of a tanh network on XOR's 101 x 101 grid, as the boundary plot makes it."""
+    config = TrainConfig(hidden=hidden, activation="tanh", output="sigmoid", loss="bce")
+    grid = surface_module.SurfaceGrid.over_plane((-0.5, 1.5), (-0.5, 1.5), 101, 2)
+    theta = np.random.RandomState(seed).randn(4 * hidden + 1) * 0.5
+    return surface_module.SurfaceRequest(1, 1, theta, NetworkSpec.from_config(config), hidden, grid, (),
+                                         (0.0, 1.0), trace_line=True, final=final)
+
+
+def test_a_preview_is_the_grid_s_even_points_filled_in_linearly():
+    request = big_request()
+    assert surface_module.wants_preview(request)
+    assert not surface_module.wants_preview(big_request(final=False))  # while training: the rest between passes
+    assert not surface_module.wants_preview(big_request(hidden=64))  # a small pass needs none
+    inputs = request.grid.inputs(())
+    preview = surface_module.compute_preview(request, surface_module.Workspaces(), inputs)
+    assert preview.preview and preview.values.shape == (101, 101)
+    exact = predict(Params(2, 1024, request.theta), inputs, request.spec)[:, 0].reshape(101, 101)
+    coarse = exact[::2, ::2]
+    np.testing.assert_allclose(preview.values[::2, ::2], coarse, rtol=0, atol=1e-12)
+    # between: each odd point the mean of its two (or four) even neighbours, computed here point by point
+    for i, j in [(0, 1), (1, 0), (1, 1), (57, 38), (99, 100), (100, 99), (99, 99)]:
+        rows = [i] if i % 2 == 0 else [i - 1, i + 1]
+        columns = [j] if j % 2 == 0 else [j - 1, j + 1]
+        assert preview.values[i, j] == pytest.approx(np.mean([exact[r, c] for r in rows for c in columns]), abs=1e-12)
+    np.testing.assert_allclose(preview.image, preview.values, rtol=1e-6)  # within the levels' reach here
+    # the line is traced on the coarse points: mapped back, each vertex lies where they cross 0.5
+    x, y = preview.line
+    coarse_image = surface_module.image_of(coarse, (0.0, 1.0)).astype(np.float64)
+    assert np.isfinite(x).sum() > 10
+    for px, py in zip(x[np.isfinite(x)], y[np.isfinite(y)], strict=True):
+        column, row = (px + 0.5) / 2 - 0.5, (py + 0.5) / 2 - 0.5
+        assert line_value(coarse_image, column, row) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_a_big_network_s_final_surface_shows_its_preview_first_then_the_whole_grid(boundary, monkeypatch, qtbot):
+    gate = threading.Event()
+    real_compute = surface_module.compute_surface
+
+    def gated_compute(*args, **kwargs):
+        gate.wait(10)
+        return real_compute(*args, **kwargs)
+
+    monkeypatch.setattr(surface_module, "compute_surface", gated_compute)
+    request = big_request()
+    lay_out(boundary, datasets.xor(), hidden=1024, activation="tanh", output="sigmoid", loss="bce")
+    boundary.show_network(request.theta)
+    qtbot.waitUntil(lambda: not boundary.image_pending(), timeout=10_000)
+    assert boundary.showing_preview() and boundary.surface_pending()  # the whole grid is still being computed
+    exact = predict(Params(2, 1024, request.theta), boundary.grid_inputs(), request.spec)[:, 0].reshape(101, 101)
+    np.testing.assert_allclose(boundary.image_values()[::2, ::2], exact[::2, ::2], rtol=1e-6)
+    gate.set()
+    assert boundary.wait_for_surface()
+    assert not boundary.showing_preview()
+    np.testing.assert_allclose(boundary.image_values(), exact, rtol=1e-6)
+
+
+def test_a_drag_computes_the_whole_grid_of_its_last_position_only(boundary, monkeypatch, qtbot):
+    """Moves that come while a preview is computed skip the whole grids of the positions passed."""
+    gate, wholes = threading.Event(), []
+    real_preview, real_compute = surface_module.compute_preview, surface_module.compute_surface
+
+    def gated_preview(*args, **kwargs):
+        gate.wait(10)
+        return real_preview(*args, **kwargs)
+
+    def recording_compute(request, *args, **kwargs):
+        wholes.append(request.seq)
+        return real_compute(request, *args, **kwargs)
+
+    monkeypatch.setattr(surface_module, "compute_preview", gated_preview)
+    monkeypatch.setattr(surface_module, "compute_surface", recording_compute)
+    lay_out(boundary, datasets.xor(), hidden=1024, activation="tanh", output="sigmoid", loss="bce")
+    thetas = [big_request(seed=seed).theta for seed in range(3)]
+    boundary.show_network(thetas[0])  # its preview waits at the gate
+    qtbot.wait(50)
+    boundary.show_network(thetas[1])
+    boundary.show_network(thetas[2])  # replaces the second before it starts
+    gate.set()
+    assert boundary.wait_for_surface()
+    assert len(wholes) == 1  # the first position's whole grid was skipped, the second never started
+    exact = predict(Params(2, 1024, thetas[2]), boundary.grid_inputs(), big_request().spec)[:, 0]
+    np.testing.assert_allclose(boundary.values().ravel(), exact, rtol=0, atol=1e-12)
+
+
 def test_a_one_input_dataset_draws_the_output_curve_and_a_sample_of_points(boundary):
     rng = np.random.RandomState(8)
     n = 50_000

@@ -210,7 +210,8 @@ class BoundaryPlot(QWidget):
 
     show_network() only submits the weights: the grid pass runs in the view's own thread, and the surface
     is drawn when it is done (``surface_shown``); wait_for_surface() waits for the latest one (tests,
-    exports). Call shutdown() (or delete the widget) to stop the thread.
+    exports). A big network's final surface is drawn first as a preview from every other grid point
+    (surface.compute_preview, showing_preview()). Call shutdown() (or delete the widget) to stop the thread.
 
     With drawing on (set_drawing), a left click in the plot area emits ``point_added(x1, x2, target)``: class 1,
     Shift+click class 0, for regression the value field's number; Ctrl+click emits ``point_removed(x1, x2)``."""
@@ -277,6 +278,7 @@ class BoundaryPlot(QWidget):
         self._surface: Surface | None = None  # the latest drawn
         self._generation = 0  # of the layout; a surface computed for an older one is dropped
         self._requested_seq = self._shown_seq = 0
+        self._image_seq = 0  # the request whose image is drawn: its whole surface (_shown_seq) or its preview
         self._computer = SurfaceComputer()
         self._computer.computed.connect(self._surface_computed, Qt.ConnectionType.QueuedConnection)
         self.destroyed.connect(self._computer.close)
@@ -334,7 +336,7 @@ class BoundaryPlot(QWidget):
         else:
             self._grid = SurfaceGrid.over_plane(self._bounds[0], self._bounds[1], GRID_POINTS, dataset.n_inputs)
         self._generation += 1
-        self._shown_seq = self._requested_seq  # nothing of this layout is waiting
+        self._shown_seq = self._image_seq = self._requested_seq  # nothing of this layout is waiting
         self._surface = None
         self._layout_items(dataset, spec)
 
@@ -632,9 +634,11 @@ class BoundaryPlot(QWidget):
     @Slot(object)
     def _surface_computed(self, surface: Surface) -> None:
         request = surface.request
-        if request.generation != self._generation or request.seq <= self._shown_seq:
+        if request.generation != self._generation or request.seq <= self._shown_seq or request.seq < self._image_seq:
             return  # of an older layout, or older than the one drawn
-        self._shown_seq = request.seq
+        self._image_seq = request.seq
+        if not surface.preview:
+            self._shown_seq = request.seq
         if surface.error is not None:
             raise surface.error
         self._surface = surface
@@ -645,7 +649,8 @@ class BoundaryPlot(QWidget):
             self._draw_image()
             if surface.line is not None:
                 self.contour.setData(*surface.line, connect="finite")
-        self.surface_shown.emit()
+        if not surface.preview:
+            self.surface_shown.emit()
 
     def _draw_image(self) -> None:
         """Feed the heatmap from the latest surface: its image, or the class regions."""
@@ -660,8 +665,17 @@ class BoundaryPlot(QWidget):
         return self.view.grab(rect).toImage()
 
     def surface_pending(self) -> bool:
-        """Whether the latest show_network's surface is still being computed (the image shows an older one)."""
+        """Whether the latest show_network's surface is still being computed (the image shows an older one, or
+        its preview)."""
         return self._shown_seq < self._requested_seq
+
+    def image_pending(self) -> bool:
+        """Whether the image is older than the latest show_network (not even its preview is drawn yet)."""
+        return self._image_seq < self._requested_seq
+
+    def showing_preview(self) -> bool:
+        """Whether the image is a preview (surface.compute_preview) of the latest surface, which follows."""
+        return self._image_seq > self._shown_seq
 
     def wait_for_surface(self, timeout: float = SURFACE_WAIT_SECONDS) -> bool:
         """Wait (processing events) until the latest show_network's surface is drawn; whether it was in time.

@@ -29,6 +29,11 @@ BLOCK_VALUES = 1 << 20
 # the rest (about 5 surfaces a second then). A small network's pass takes a millisecond, so it is drawn every
 # frame all the same.
 REST_FRACTION = 3.0
+# A final surface (paused, stepped, a slider or the history bar moved) of at least this many hidden values (101 x
+# 101 points: 206 hidden units) is drawn first from every other grid point, a quarter of the work, so the view
+# follows a move within a frame; the whole grid follows unless a newer request already waits (so a drag shows
+# previews until it rests).
+PREVIEW_VALUES = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,12 @@ class Surface:
     image: np.ndarray | None = None  # float32, within the levels' reach (a plane only)
     line: tuple[np.ndarray, np.ndarray] | None = None  # x, y in the image's pixel coordinates; None: keep the last
     error: BaseException | None = None
+    preview: bool = False  # from every other grid point (compute_preview): the whole surface follows
 
 
 class Workspaces:
-    """The grid pass's buffers, one per block size (a full block and the last one), kept from pass to pass."""
+    """The grid pass's buffers, one per block size (a full block, the last one, and a preview's last one), kept
+    from pass to pass."""
 
     def __init__(self):
         self._by_shape: dict[tuple[int, int, int], Workspace] = {}
@@ -103,7 +110,7 @@ class Workspaces:
     def get(self, rows: int, n_inputs: int, n_hidden: int) -> Workspace:
         key = (rows, n_inputs, n_hidden)
         if key not in self._by_shape:
-            if len(self._by_shape) >= 2:  # another network or grid: drop the old buffers
+            if len(self._by_shape) >= 3:  # another network or grid: drop the old buffers
                 self._by_shape.clear()
             self._by_shape[key] = Workspace(rows, n_inputs, n_hidden)
         return self._by_shape[key]
@@ -116,20 +123,57 @@ def compute_surface(request: SurfaceRequest, workspaces: Workspaces | None = Non
     grid = request.grid
     if inputs is None:
         inputs = grid.inputs(request.slice_values)
-    workspaces = Workspaces() if workspaces is None else workspaces
-    params = Params(grid.n_inputs, request.n_hidden, request.theta)
-    values = np.empty(len(inputs))
-    block = max(1, BLOCK_VALUES // request.n_hidden)
-    for start in range(0, len(inputs), block):
-        rows = inputs[start : start + block]
-        workspace = workspaces.get(len(rows), grid.n_inputs, request.n_hidden)
-        values[start : start + len(rows)] = predict(params, rows, request.spec, workspace)[:, 0]
-    values = values.reshape(grid.shape)
+    values = grid_values(request, inputs, Workspaces() if workspaces is None else workspaces).reshape(grid.shape)
     if len(grid.shape) == 1:
         return Surface(request, values)
     image = image_of(values, request.levels)
     line = level_lines(image, DECISION_LEVEL) if request.trace_line and trace_line else None
     return Surface(request, values, image, line)
+
+
+def grid_values(request: SurfaceRequest, inputs: np.ndarray, workspaces: Workspaces) -> np.ndarray:
+    """The network's output at every row of ``inputs``, (rows,), by predict in blocks of BLOCK_VALUES."""
+    params = Params(inputs.shape[1], request.n_hidden, request.theta)
+    values = np.empty(len(inputs))
+    block = max(1, BLOCK_VALUES // request.n_hidden)
+    for start in range(0, len(inputs), block):
+        rows = inputs[start : start + block]
+        workspace = workspaces.get(len(rows), inputs.shape[1], request.n_hidden)
+        values[start : start + len(rows)] = predict(params, rows, request.spec, workspace)[:, 0]
+    return values
+
+
+def wants_preview(request: SurfaceRequest) -> bool:
+    """Whether the request is drawn first from every other grid point: a final one on a plane of odd sides (so
+    the coarse points include the edges) costing at least PREVIEW_VALUES."""
+    shape = request.grid.shape
+    return (request.final and len(shape) == 2 and min(shape) >= 3 and shape[0] % 2 == 1 and shape[1] % 2 == 1
+            and shape[0] * shape[1] * request.n_hidden >= PREVIEW_VALUES)
+
+
+def compute_preview(request: SurfaceRequest, workspaces: Workspaces, inputs: np.ndarray) -> Surface:
+    """The surface from the grid's even rows and columns (a quarter of the work), the points between filled in
+    linearly; the decision line traced on the coarse points. ``inputs``: the whole grid's rows."""
+    rows, columns = request.grid.shape
+    coarse_inputs = np.ascontiguousarray(inputs.reshape(rows, columns, -1)[::2, ::2]).reshape(-1, inputs.shape[1])
+    coarse = grid_values(request, coarse_inputs, workspaces).reshape((rows + 1) // 2, (columns + 1) // 2)
+    values = refined(coarse)
+    line = None
+    if request.trace_line:
+        x, y = level_lines(image_of(coarse, request.levels), DECISION_LEVEL)
+        line = (2 * x - 0.5, 2 * y - 0.5)  # coarse pixel k's centre (k + 0.5) is the grid's pixel 2k's (2k + 0.5)
+    return Surface(request, values, image_of(values, request.levels), line, preview=True)
+
+
+def refined(coarse: np.ndarray) -> np.ndarray:
+    """(2r - 1, 2c - 1) values: ``coarse`` (r, c) at the even rows and columns, and between them the mean of the
+    two (or four) around: linear interpolation on the grid."""
+    rows, columns = coarse.shape
+    fine = np.empty((2 * rows - 1, 2 * columns - 1))
+    fine[::2, ::2] = coarse
+    fine[::2, 1::2] = (coarse[:, :-1] + coarse[:, 1:]) / 2
+    fine[1::2, :] = (fine[:-2:2, :] + fine[2::2, :]) / 2
+    return fine
 
 
 def image_of(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
@@ -282,6 +326,11 @@ class SurfaceComputer(QObject):
         while (request := self._next_request()) is not None:
             started = time.perf_counter()
             inputs = request.grid.inputs(request.slice_values, out=inputs)  # a buffer of this thread's own, reused
+            if wants_preview(request):
+                if not self._deliver_preview(request, workspaces, inputs):
+                    return
+                if self._newer_waiting():  # still moving: its preview next
+                    continue
             trace = request.final or started - last_line >= LINE_INTERVAL
             try:
                 with np.errstate(all="ignore"):  # a diverging network's overflow is drawn, not warned about
@@ -307,6 +356,24 @@ class SurfaceComputer(QObject):
                     request, self._waiting = self._waiting, None
                     return request
                 self._condition.wait(rest)  # a newer request (perhaps final) or close wakes it sooner
+
+    def _deliver_preview(self, request: SurfaceRequest, workspaces: Workspaces, inputs: np.ndarray) -> bool:
+        """Emit the request's preview (none if it fails: the whole surface reports the error); False if the
+        computer was closed meanwhile."""
+        try:
+            with np.errstate(all="ignore"):
+                preview = compute_preview(request, workspaces, inputs)
+        except Exception:
+            return not self._closed
+        with self._condition:
+            if self._closed:
+                return False
+            self.computed.emit(preview)
+            return True
+
+    def _newer_waiting(self) -> bool:
+        with self._condition:
+            return self._waiting is not None
 
     def _deliver(self, surface: Surface, rest_until: float) -> bool:
         """Emit the surface; False if the computer was closed meanwhile (then nothing is emitted)."""
