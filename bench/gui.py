@@ -311,8 +311,9 @@ def milliseconds(value: float) -> str:
     return f"{value:.1f}" if math.isfinite(value) else f"> {PAUSE_WAIT_S * 1000:.0f}"
 
 
-def print_live(result: dict, headless: float, indent: str = "   ") -> float:
-    """Print a live run's measurements; returns live / headless."""
+def print_live(result: dict, headless: float, indent: str = "   ", ratio_target: bool = True) -> float:
+    """Print a live run's measurements; returns live / headless. ``ratio_target``: whether that ratio is one of
+    the case's targets (with every view open it is not: the views' threads share the two cores)."""
     ratio = result["epochs_per_s"] / headless if headless else float("nan")
     if result["diverged"] or math.isnan(headless):
         print(f"{indent}THE NETWORK DIVERGED (live: {'yes' if result['diverged'] else 'no'}, headless: "
@@ -321,7 +322,7 @@ def print_live(result: dict, headless: float, indent: str = "   ") -> float:
     print(f"{indent}event-loop stall p99 / max   {result['stall_p99']:8.1f} / {result['stall_max']:.1f} ms   "
           f"target p99 < {TARGET_STALL_P99_MS:g} ms")
     print(f"{indent}epochs/s live / headless     {result['epochs_per_s']:10,.2f} / {headless:,.2f} "
-          f"= {ratio:.2f}   target >= {TARGET_LIVE_RATIO:g}")
+          f"= {ratio:.2f}   " + (f"target >= {TARGET_LIVE_RATIO:g}" if ratio_target else "(not a target here)"))
     print(f"{indent}Pause: worker stopped / drawn {milliseconds(result['pause']):>7} / "
           f"{milliseconds(result['pause_shown'])} ms   (resident memory peak {result['rss_peak']:.0f} MB)")
     return ratio
@@ -500,7 +501,7 @@ def every_view_case(live: LiveRun, seconds: float, headless_seconds: float, resu
         headless = headless_rate(config, window.dataset, headless_seconds)
         result = live.train(seconds)
         print(f"   {title}")
-        print_live(result, headless, indent="      ")
+        print_live(result, headless, indent="      ", ratio_target=False)
         times, images = scrub_times(live)
         print(f"      scrub, slider to views drawn: median {statistics.median(times):.1f} ms, worst "
               f"{max(times):.1f} ms over {len(times)} moves   target <= {TARGET_SCRUB_MS:g} ms")
