@@ -455,13 +455,13 @@ def scrub_times(live: LiveRun, moves: int = 20) -> tuple[list[float], list[float
         if epoch == bar.chosen_epoch():
             continue
         loop = QEventLoop()
-        window.past_shown.connect(loop.quit)
+        window.run_past.past_shown.connect(loop.quit)
         QTimer.singleShot(2000, loop.quit)
         start = time.perf_counter()
         bar.choose_epoch(epoch)
         if not shows_epoch(window, epoch):  # asked of the worker: wait for its answer
             loop.exec()
-        window.past_shown.disconnect(loop.quit)
+        window.run_past.past_shown.disconnect(loop.quit)
         times.append((time.perf_counter() - start) * 1000 if shows_epoch(window, epoch) else math.inf)
         images.append(images_drawn_ms(live, start))
         window.boundary_plot.wait_for_surface(2.0)  # a preview's whole grid: not timed

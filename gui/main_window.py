@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
 from gui.csv_dialog import csv_paths_from_mime
 from gui.files import FileActions
+from gui.past import RunPast
 from gui.remembered import LastSettings, load_last, save_last
 from gui.sessions import SESSION_FILTERS, SessionActions
 from gui.undo import NetworkState, UndoStack
@@ -44,7 +45,7 @@ from gui.views.loss import LossPlot
 from gui.views.pinned_runs import PinnedRunsPanel, runs_from_session, runs_to_session
 from gui.views.weights import WeightsPlot
 from gui.widgets import RESOURCES, HelpDialog, MessageBar, SettingsScroll
-from gui.worker import Frame, Inspection, PastState, RecordedWeights, TrainingController
+from gui.worker import Frame, PastState, TrainingController
 from model.config import SettingError, TrainConfig
 from model.curvature import lr_remark
 from model.datasets import Dataset, load_dataset
@@ -73,7 +74,6 @@ DRAWN_KEY = "drawn"  # the dataset key of data edited by drawing on the boundary
 
 class MainWindow(QMainWindow):
     frame_drawn = Signal(int)  # the seq of the frame just drawn (for tests and the benchmark)
-    past_shown = Signal(object)  # the PastState the views now show (for tests and the benchmark)
 
     def __init__(self, parent=None, settings: QSettings | None = None):
         """``settings``: where the window's geometry and splitter sizes are restored from (see restore_layout)
@@ -103,9 +103,6 @@ class MainWindow(QMainWindow):
         self._rate_points: collections.deque = collections.deque()
         self._rate = 0.0
         self._diverged_shown = False
-        self._past: PastState | None = None
-        self._recorded: RecordedWeights | None = None  # the paused network's recorded weights, for the scrubber
-        self._recorded_asked: tuple[int, int] | None = None  # (network, last epoch) asked for, not yet answered
         self._drawn: Dataset | None = None  # the points drawn last (the "Drawn" dataset entry returns to them)
         self.frames_drawn = 0
         self._help: HelpDialog | None = None
@@ -403,14 +400,10 @@ class MainWindow(QMainWindow):
             self.status_labels[name] = label
 
     def _connect_views(self) -> None:
-        """What the views ask of the run: its past (scrub, inspect, resume) and edits."""
-        bar, controller = self.history_bar, self.controller
-        bar.epoch_chosen.connect(self._epoch_chosen)
-        bar.inspect_wanted.connect(lambda update: controller.inspect_update(self._network_id, update))
-        bar.resume_wanted.connect(self.resume_from)
-        controller.past_ready.connect(self._show_past)
-        controller.recorded_ready.connect(self._take_recorded)
-        controller.inspected.connect(self._show_inspection)
+        """What the views ask of the run: its past (RunPast: scrub and inspect; resume here), and edits."""
+        controller = self.controller
+        self.run_past = RunPast(self)
+        self.history_bar.resume_wanted.connect(self.resume_from)
         controller.branched.connect(self._adopt_branch)
         controller.refused.connect(lambda message: self.show_error(message, topic="past"))
         self.boundary_plot.point_added.connect(self.add_point)
@@ -498,9 +491,7 @@ class MainWindow(QMainWindow):
         self._limits_changed()
         self._speed_changed(self.panel.speed.value())
         self._diverged_shown = False
-        self._past = None
-        self._recorded = self._recorded_asked = None
-        self.history_bar.reset()
+        self.run_past.reset()
         self._rate_points.clear()
         self.panel.set_trainable(True)
         self.panel.set_running(False)
@@ -806,11 +797,12 @@ class MainWindow(QMainWindow):
         snapshot = frame.snapshot
         self.panel.lr.set_limit(frame.lr_limit)
         self.loss_plot.show_history(snapshot.history, running=frame.running)
-        if self._past is None:
-            self._show_weights(snapshot.theta, final=not frame.running)
-        self.network_diagram.set_editable(not frame.running and self._past is None)  # edits apply to the live network
+        past = self.run_past.shown()
+        if past is None:
+            self.show_weights(snapshot.theta, final=not frame.running)
+        self.network_diagram.set_editable(not frame.running and past is None)  # edits apply to the live network
         self.history_bar.set_recorded(snapshot.history["epoch"], snapshot.updates, snapshot.updates_per_epoch)
-        self._want_recorded(frame)
+        self.run_past.frame_drawn(frame)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,
                                                       histogram=frame.change)
         if frame.explanation is not None or snapshot.updates == 0:
@@ -824,7 +816,7 @@ class MainWindow(QMainWindow):
         if snapshot.diverged:
             self._show_divergence(frame)
 
-    def _show_weights(self, theta: np.ndarray, final: bool = True) -> None:
+    def show_weights(self, theta: np.ndarray, final: bool = True) -> None:
         """The views of one set of weights: the live network's, or a past epoch's."""
         self.boundary_plot.show_network(theta, final=final)
         self.network_diagram.show_params(theta, final=final)
@@ -914,73 +906,9 @@ class MainWindow(QMainWindow):
                                      "keeps the data.")
 
     # --- the run's past ---------------------------------------------------------------------------------
-    def _want_recorded(self, frame: Frame) -> None:
-        """Paused, ask once for the recorded weights the scrubber does not hold yet (a move is then served at
-        once, without waiting for the worker's turn)."""
-        if frame.running:
-            self._recorded_asked = None  # a pause asks again
-            return
-        epochs = frame.snapshot.history["epoch"]
-        wanted = (frame.network, int(epochs[-1]) if len(epochs) else 0)
-        held = self._recorded
-        if wanted == self._recorded_asked or (held is not None and (held.network, held.last_epoch()) == wanted):
-            return
-        self._recorded_asked = wanted
-        self.controller.request_recorded(frame.network)
-
-    @Slot(object)
-    def _take_recorded(self, recorded: RecordedWeights) -> None:
-        if recorded.network == self._network_id:
-            self._recorded, self._recorded_asked = recorded, None
-
-    def recorded_weights_held(self) -> int | None:
-        """The last epoch of the recorded weights the window holds for the network in use (None: none)."""
-        held = self._recorded
-        return held.last_epoch() if held is not None and held.network == self._network_id else None
-
-    @Slot(object)
-    def _epoch_chosen(self, epoch: int | None) -> None:
-        if epoch is not None:
-            held = self._recorded
-            past = held.past_at(epoch) if held is not None and held.network == self._network_id else None
-            if past is not None:
-                self._show_past(past)
-            else:
-                self.controller.show_epoch(self._network_id, epoch)
-            return
-        self._past = None
-        self.loss_plot.set_cursor(None)
-        self.weights_plot.set_cursor(None)
-        frame = self._current_frame()
-        if frame is not None:
-            self._show_weights(frame.snapshot.theta, final=not frame.running)
-            self.network_diagram.set_editable(not frame.running)
-
-    @Slot(object)
-    def _show_past(self, past: PastState) -> None:
-        if past.network != self._network_id or self.history_bar.chosen_epoch() is None:
-            return  # answered too late: the network changed, or the user went back to live
-        self._past = past
-        self.network_diagram.set_editable(False)
-        self._show_weights(past.theta)
-        self.loss_plot.set_cursor(past.epoch)
-        self.weights_plot.set_cursor(past.epoch)
-        self.past_shown.emit(past)
-
     def shown_past(self) -> PastState | None:
         """The past epoch the views show instead of the live network, if any."""
-        return self._past
-
-    @Slot(object)
-    def _show_inspection(self, inspection: Inspection) -> None:
-        frame = self._current_frame()
-        if inspection.network != self._network_id or frame is None:
-            return
-        text = format_update(inspection.snapshot, inspection.explanation, frame.dataset, frame.names,
-                             frame.shown.index)
-        self.arithmetic.setPlainText(f"Inspected update {inspection.update:,} (replayed; the run is at update "
-                                     f"{frame.snapshot.updates:,})\n\n{text}")
-        self.detail_tabs.setCurrentWidget(self.arithmetic.parentWidget())
+        return self.run_past.shown()
 
     @Slot()
     def pin_run(self) -> bool:
@@ -1010,9 +938,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _redraw_boundary(self) -> None:
-        frame = self._current_frame()
-        if self._past is not None:
-            self.boundary_plot.show_network(self._past.theta)
+        frame, past = self._current_frame(), self.run_past.shown()
+        if past is not None:
+            self.boundary_plot.show_network(past.theta)
         elif frame is not None:
             self.boundary_plot.show_network(frame.snapshot.theta)
 

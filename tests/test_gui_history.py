@@ -20,7 +20,7 @@ def recorded_theta(frame, epoch):
 
 
 def scrub_to(qtbot, window, epoch):
-    with qtbot.waitSignal(window.past_shown, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.run_past.past_shown, timeout=TIMEOUT):
         window.history_bar.choose_epoch(epoch)
     qtbot.waitUntil(lambda: window.shown_past() is not None and window.shown_past().epoch == epoch, timeout=TIMEOUT)
     return window.shown_past()
@@ -58,7 +58,7 @@ def test_a_paused_run_is_scrubbed_at_once_from_its_recorded_weights(qtbot, windo
     frame = train_epochs(qtbot, window, 5000)  # past the history's 4096 rows: it has halved (every 2nd epoch)
     epochs = window.history_bar.recorded_epochs()
     assert epochs[1] == 2 and epochs[-1] == 5000
-    qtbot.waitUntil(lambda: window.recorded_weights_held() == 5000, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.run_past.recorded_held() == 5000, timeout=TIMEOUT)
     for epoch in (0, 2, 2048, 4096, 4098, 5000):
         window.history_bar.choose_epoch(epoch)
         past = window.shown_past()  # no event processed since the move
@@ -73,7 +73,7 @@ def test_a_paused_run_is_scrubbed_at_once_from_its_recorded_weights(qtbot, windo
     frame = train_epochs(qtbot, window, 9000)
     past = scrub_to(qtbot, window, 8000)
     np.testing.assert_array_equal(past.theta, recorded_theta(frame, 8000))
-    qtbot.waitUntil(lambda: window.recorded_weights_held() == 9000, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.run_past.recorded_held() == 9000, timeout=TIMEOUT)
 
 
 def test_an_inspected_update_reads_as_it_did_when_it_happened(qtbot, window):
