@@ -11,7 +11,7 @@ import pyqtgraph as pg
 import pytest
 import shiboken6
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QFocusEvent, QMouseEvent
+from PySide6.QtGui import QColor, QFocusEvent, QFontMetrics, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
 from gui.views.boundary import BoundaryPlot
@@ -36,7 +36,7 @@ from gui.views.neuron_maps import (
     hidden_levels,
     stepped_ceiling,
 )
-from model.datasets import load_dataset
+from model.datasets import load_dataset, make_dataset
 from model.network import Layout, NetworkSpec, Params, Workspace, forward, predict
 from model.presets import DATASET_DEFAULTS, PRESETS
 from model.trainer import Trainer
@@ -292,6 +292,46 @@ def test_a_large_hidden_layer_shows_its_weight_matrices_and_a_diagram_of_a_few_u
     assert diagram.hidden_units() == units  # the drawn units stay until asked
     diagram.repick_button.click()
     assert diagram.hidden_units() == tuple(range(10, 18))
+
+
+def with_inputs(n_inputs: int, hidden: int = 64) -> Trainer:
+    """A network of ``n_inputs`` inputs (random data, trained 1 epoch): its matrix has n_inputs + 2 rows."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, n_inputs))
+    dataset = make_dataset(f"{n_inputs} inputs", X, (X.sum(axis=1) > 0).astype(float))
+    trainer = Trainer(DATASET_DEFAULTS["xor"][0].replace(hidden=hidden), dataset)
+    trainer.run(1)
+    return trainer
+
+
+def test_the_weight_matrix_gives_every_row_label_a_line_in_a_small_pane(widgets):
+    diagram = widgets()
+    show(diagram, with_inputs(2))
+    diagram.resize(600, 260)  # about the Network tab's size in a 1280x720 window
+    diagram.grab()
+    view = diagram.matrix_view
+    assert view.row_labels() == [(0, "x1"), (1, "x2"), (2, "b1"), (3, "w2")]
+    assert view.row_height() >= QFontMetrics(view.row_font).height()  # the labels do not overlap
+    assert diagram.diagram_view.height() >= 0.3 * diagram.height()  # the diagram of a few units keeps its room
+
+
+@pytest.mark.parametrize("n_inputs", [5, 16])
+@pytest.mark.parametrize("size", [(600, 260), (810, 474)])  # the Network tab's size at 1280x720 and 1920x1080
+def test_the_weight_matrix_labels_of_more_rows_never_overlap(widgets, n_inputs, size):
+    diagram = widgets()
+    show(diagram, with_inputs(n_inputs))
+    diagram.resize(*size)
+    diagram.grab()
+    view = diagram.matrix_view
+    names = [*(f"x{i + 1}" for i in range(n_inputs)), "b1", "w2"]
+    labels = view.row_labels()
+    rows = [row for row, _ in labels]
+    assert rows[0] == 0 and labels == [(row, names[row]) for row in rows]
+    assert len(set(np.diff(rows))) <= 1  # every few rows, evenly
+    assert view.row_height() * min(np.diff(rows), default=len(names)) >= QFontMetrics(view.row_font).height()
+    if n_inputs == 5 and size == (810, 474):
+        assert len(labels) == len(names)  # room for every label
+    assert diagram.diagram_view.height() >= 0.3 * diagram.height()
 
 
 def test_a_small_layer_has_no_matrix_view(widgets):

@@ -87,6 +87,12 @@ RESTYLE_INTERVAL = 0.1
 NEGATIVE, ZERO, POSITIVE = 0, 1, 2  # an edge's colour
 LABEL_FILL = (255, 255, 255, 210)  # behind a bias label: edges pass under it
 MARK_Y = -0.45  # the matrix's marks of the drawn units, in a strip above its first row (in rows)
+ROW_LABEL_POINT_SIZE = 9  # the matrix's row labels (as style_plot's ticks)
+# The matrix is at least tall enough to give this many rows (2 inputs, b1 and w2) a line of their labels' font
+# each. More rows share that height, and when a row is less than a line high only every few rows are labelled:
+# a taller minimum would leave the diagram below no room in a 1280x720 window.
+LABELLED_ROWS = 4
+MATRIX_MARGIN_PX = 2  # around the matrix's plot (pyqtgraph's 9 would take height from its rows)
 HOVER_HINTS = {  # by editable
     False: "Hover: a value. Click a map: enlarge it. Pause to edit a weight.",
     True: "Hover: a value. Click an edge or a bias: edit it; a map: enlarge it.",
@@ -245,15 +251,20 @@ class NodeItems:
 class MatrixView(PlotView):
     """A large hidden layer's parameters as one heatmap, a column per hidden unit: a row per input (W1), then b1
     and w2; a mark over the units the diagram below shows, in a strip above the cells. A click on a cell or in
-    the strip says where (``cell_clicked``: row, unit; row MARK_ROW for the strip)."""
+    the strip says where (``cell_clicked``: row, unit; row MARK_ROW for the strip). Its rows' labels never
+    overlap: rows less than a line of ``row_font`` high are labelled every few rows."""
 
     MARK_ROW = -1
     cell_clicked = Signal(int, int)
 
     def __init__(self, colormap: pg.ColorMap):
         super().__init__()
+        self.ci.setContentsMargins(*[MATRIX_MARGIN_PX] * 4)
         self.plot = self.addPlot()
         style_plot(self.plot, "", "", "")
+        self.row_font = QFont()
+        self.row_font.setPointSize(ROW_LABEL_POINT_SIZE)
+        self.plot.getAxis("left").setTickFont(self.row_font)
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
@@ -267,6 +278,8 @@ class MatrixView(PlotView):
         self.plot.addItem(self.marks)
         self.row_names: list[str] = []
         self.n_hidden = 0
+        self._labelled: list[tuple[int, str]] = []  # the rows labelled at the size drawn, and their labels
+        self.plot.vb.sigResized.connect(self._label_rows)
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def set_shape(self, row_names: list[str], n_hidden: int) -> None:
@@ -276,8 +289,43 @@ class MatrixView(PlotView):
         rows = len(row_names)
         self.image.setImage(np.zeros((rows, n_hidden), dtype=np.float32), autoLevels=False, levels=(-1, 1))
         self.image.setRect(QRectF(0.5, 0, n_hidden, rows))
-        self.plot.getAxis("left").setTicks([[(r + 0.5, name) for r, name in enumerate(row_names)]])
         self.plot.setRange(xRange=(0.5, n_hidden + 0.5), yRange=(2 * MARK_Y, rows), padding=0)
+        self.setMinimumHeight(self._minimum_height())
+        self._labelled = []
+        self._label_rows()
+
+    def _minimum_height(self) -> int:
+        """Pixels enough to give each of the first LABELLED_ROWS rows a line of the labels' font."""
+        rows = min(len(self.row_names), LABELLED_ROWS)
+        return math.ceil(self._frame_height() + self._line_height() * _height_in_rows(rows))
+
+    def _line_height(self) -> int:
+        return QFontMetrics(self.row_font).height()
+
+    def _frame_height(self) -> float:
+        """The view's height in pixels besides the rows: its margins, the title's row and the units' axis."""
+        _, top, _, bottom = self.ci.layout.getContentsMargins()
+        _, plot_top, _, plot_bottom = self.plot.layout.getContentsMargins()
+        title, axis = self.plot.titleLabel.maximumHeight(), self.plot.getAxis("bottom").minimumHeight()
+        return top + bottom + plot_top + plot_bottom + title + axis + 2 * self.frameWidth()
+
+    @Slot()
+    def _label_rows(self) -> None:
+        """Label every row, or (rows less than a line high) every few rows from the first."""
+        row_height = self.row_height()
+        step = math.ceil(self._line_height() / row_height) if row_height > 0 else len(self.row_names)
+        labelled = [(row, self.row_names[row]) for row in range(0, len(self.row_names), max(step, 1))]
+        if labelled != self._labelled:
+            self._labelled = labelled
+            self.plot.getAxis("left").setTicks([[(row + 0.5, name) for row, name in labelled]])
+
+    def row_height(self) -> float:
+        """The height of a row of cells as drawn, in pixels."""
+        return self.plot.vb.height() / _height_in_rows(len(self.row_names))
+
+    def row_labels(self) -> list[tuple[int, str]]:
+        """The labelled rows (0-based) and their labels, as drawn."""
+        return list(self._labelled)
 
     def show_matrix(self, image: np.ndarray, levels: tuple[float, float]) -> None:
         """Draw the heatmap (its colour bar only when the levels change: a repaint of its own)."""
@@ -324,6 +372,11 @@ class MatrixView(PlotView):
             self.cell_clicked.emit(*cell)
         elif unit is not None:
             self.cell_clicked.emit(self.MARK_ROW, unit)
+
+
+def _height_in_rows(rows: int) -> float:
+    """The matrix's plot's height, in rows, for ``rows`` rows of cells: theirs and the strip of marks above."""
+    return rows - 2 * MARK_Y
 
 
 class LargeMapView(QWidget):
