@@ -6,6 +6,8 @@ data (pens, texts, images, the editor's text and the signal's arguments), not pi
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -18,6 +20,8 @@ from gui.views.boundary import BoundaryPlot
 from gui.views.common import CLASS_COLORS, configure_pyqtgraph
 from gui.views.diagram import (
     DIAGRAM_MAX_UNITS,
+    HEADER_FORMS,
+    HEADER_GAP_PX,
     MAX_EDGE_WIDTH,
     SUBSET_UNITS,
     DiagramGeometry,
@@ -332,6 +336,23 @@ def test_the_weight_matrix_labels_of_more_rows_never_overlap(widgets, n_inputs, 
     if n_inputs == 5 and size == (810, 474):
         assert len(labels) == len(names)  # room for every label
     assert diagram.diagram_view.height() >= 0.3 * diagram.height()
+
+
+@pytest.mark.parametrize("n_inputs, size", [(2, (600, 400)), (2, (600, 260)), (5, (450, 260)), (16, (450, 260))])
+def test_the_column_headers_never_overlap(widgets, n_inputs, size):
+    """A small diagram of many rows is narrow: its headers shorten (the activations' names go first) rather than
+    run into each other; with room they name the activations."""
+    diagram = widgets()
+    show(diagram, with_inputs(n_inputs))
+    diagram.resize(*size)
+    diagram.grab()
+    boxes = diagram.header_boxes()
+    for (_, left), (_, right) in itertools.pairwise(boxes):
+        assert left.right() + HEADER_GAP_PX / 2 <= right.left(), boxes
+    texts = [text for text, _ in boxes]
+    if size == (600, 400):
+        assert texts == ["inputs", "hidden: tanh", "output: sigmoid"]
+    assert texts in [[text.format(activation="tanh", output="sigmoid") for text in form] for form in HEADER_FORMS]
 
 
 def test_a_small_layer_has_no_matrix_view(widgets):

@@ -18,6 +18,7 @@ and the matrix image are computed in a thread of their own (gui/views/neuron_map
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ MAP_STRENGTH = 0.8  # the maps' colours: the boundary's scale, a little paler th
 EDGE_PICK_PX = 5.0  # an edge within this many pixels of the cursor is under it
 LABEL_POINT_SIZE = 8
 MARGIN_PX = 6
+# The columns' headers, longest first: the first whose neighbours keep HEADER_GAP_PX apart is drawn (a small
+# diagram of many rows is narrow: its columns are close together).
+HEADER_FORMS = (("inputs", "hidden: {activation}", "output: {output}"), ("inputs", "hidden", "output"),
+                ("in", "hidden", "out"))
+HEADER_GAP_PX = 8
 VALUE_DIGITS = 4  # significant digits of a hovered value
 LABEL_DIGITS = 3  # of a bias label
 MAPS_WAIT_SECONDS = 10.0
@@ -128,11 +134,12 @@ class DiagramGeometry:
     output_size: float  # the output's map's side: at least OUTPUT_SHARE of the diagram's height
 
     @classmethod
-    def of(cls, n_inputs: int, n_hidden: int, units: tuple[int, ...], node_fraction: float = NODE_SIZE
-           ) -> DiagramGeometry:
-        """``node_fraction``: a map's side, as a share of the spacing between hidden units."""
+    def of(cls, n_inputs: int, n_hidden: int, units: tuple[int, ...], node_fraction: float = NODE_SIZE,
+           min_gap: float = 0.0) -> DiagramGeometry:
+        """``node_fraction``: a map's side, as a share of the spacing between hidden units; ``min_gap``: the
+        columns at least this far apart (room for their headers)."""
         rows = max(n_inputs, len(units), 1)
-        gap = max(MIN_COLUMN_GAP, COLUMN_GAP_PER_ROW * rows)
+        gap = max(MIN_COLUMN_GAP, COLUMN_GAP_PER_ROW * rows, min_gap)
         inputs = np.column_stack([np.zeros(n_inputs), _column_heights(n_inputs, rows)])
         hidden = np.column_stack([np.full(len(units), gap), _column_heights(len(units), rows)])
         output = np.array([2 * gap, 0.0])
@@ -285,7 +292,7 @@ class MatrixView(PlotView):
     def set_shape(self, row_names: list[str], n_hidden: int) -> None:
         """A blank heatmap of len(row_names) rows by n_hidden columns; unit u (1-based) is centred at x = u."""
         self.row_names, self.n_hidden = row_names, n_hidden
-        set_title(self.plot, f"W1, b1 and w2: a column per hidden unit (of {n_hidden})")
+        set_title(self.plot, f"W1, b1, w2: a column per hidden unit ({n_hidden})")  # short: the pane is narrow
         rows = len(row_names)
         self.image.setImage(np.zeros((rows, n_hidden), dtype=np.float32), autoLevels=False, levels=(-1, 1))
         self.image.setRect(QRectF(0.5, 0, n_hidden, rows))
@@ -663,11 +670,12 @@ class NetworkDiagram(QWidget):
         return NodeItems(image, border, label, QRectF())
 
     def _make_headers(self) -> None:
-        activation, output = self._spec.activation.name, self._spec.output.name
-        self._headers = [_text_item(text, anchor=(0.5, 1.0))
-                         for text in ("inputs", f"hidden: {activation}", f"output: {output}")]
+        self._headers = [_text_item(text, anchor=(0.5, 1.0)) for text in self._header_texts(HEADER_FORMS[0])]
         for header in self._headers:
             self._add(header)
+
+    def _header_texts(self, form: tuple[str, str, str]) -> list[str]:
+        return [text.format(activation=self._spec.activation.name, output=self._spec.output.name) for text in form]
 
     def _place_items(self) -> None:
         """Put every item where the geometry says (after a layout, or a change of the node size)."""
@@ -701,13 +709,24 @@ class NetworkDiagram(QWidget):
         metrics = QFontMetrics(self._font)
         text_height = metrics.height() + 2
         left = max((metrics.horizontalAdvance(label.toPlainText()) for label in self._input_labels), default=0) + 12
-        margins = (left, metrics.horizontalAdvance(self._headers[-1].toPlainText()) / 2 + MARGIN_PX,
-                   text_height + MARGIN_PX, text_height + MARGIN_PX)  # left, right, top, bottom
-        roomy = DiagramGeometry.of(self._dataset.n_inputs, self._n_hidden, self._units)
-        fits = bool(roomy.label_room() * _scale(roomy, width, height, margins) >= text_height)
-        geometry = roomy if fits else DiagramGeometry.of(self._dataset.n_inputs, self._n_hidden, self._units,
-                                                          DENSE_NODE_SIZE)
-        if geometry.node_size != self._geometry.node_size:
+        shape = (self._dataset.n_inputs, self._n_hidden, self._units)
+        padding = 2 * self._headers[0].textItem.document().documentMargin()  # a text item's box around its text
+        for form in HEADER_FORMS:  # the longest headers that fit, the columns spread out for them if need be
+            widths = [metrics.horizontalAdvance(text) + padding for text in self._header_texts(form)]
+            margins = (left, widths[-1] / 2 + MARGIN_PX, text_height + MARGIN_PX, text_height + MARGIN_PX)
+            needed = max((a + b) / 2 + HEADER_GAP_PX for a, b in itertools.pairwise(widths))  # pixels
+            roomy = DiagramGeometry.of(*shape)
+            scale = _scale(roomy, width, height, margins)  # pixels per unit
+            if roomy.gap * scale < needed:
+                roomy = DiagramGeometry.of(*shape, min_gap=needed / scale)
+                scale = _scale(roomy, width, height, margins)  # smaller, if that made the content too wide
+            if roomy.gap * scale >= needed - 1e-6:
+                break
+        for header, text in zip(self._headers, self._header_texts(form), strict=True):
+            header.setText(text)
+        fits = bool(roomy.label_room() * scale >= text_height)
+        geometry = roomy if fits else DiagramGeometry.of(*shape, DENSE_NODE_SIZE, min_gap=roomy.gap)
+        if (geometry.node_size, geometry.gap) != (self._geometry.node_size, self._geometry.gap):
             self._geometry = geometry
             self._place_items()
         self._set_range(_scale(self._geometry, width, height, margins), margins)
@@ -1228,6 +1247,12 @@ class NetworkDiagram(QWidget):
     def edge_pen(self, name: str):
         """The pen the edge of weight ``name`` is drawn with."""
         return self._edges[self.edge_names().index(name)].pen()
+
+    def header_boxes(self) -> list[tuple[str, QRectF]]:
+        """The columns' headers as drawn: their texts and boxes in the diagram view's pixels."""
+        view = self.diagram_view
+        return [(header.toPlainText(), view.mapFromScene(header.sceneBoundingRect()).boundingRect().toRectF())
+                for header in self._headers]
 
     def bias_text(self, unit: int) -> str:
         """The bias label of a hidden unit (0-based) or of the output (OUTPUT_UNIT)."""
