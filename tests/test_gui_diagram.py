@@ -107,12 +107,11 @@ def move_mouse(view, point: QPoint) -> None:
                                                         Qt.KeyboardModifier.NoModifier))
 
 
-def click(view, point: QPoint) -> None:
+def click(view, point: QPoint, button=Qt.MouseButton.LeftButton) -> None:
     move_mouse(view, point)
-    for kind, buttons in ((QEvent.Type.MouseButtonPress, Qt.MouseButton.LeftButton),
+    for kind, buttons in ((QEvent.Type.MouseButtonPress, button),
                           (QEvent.Type.MouseButtonRelease, Qt.MouseButton.NoButton)):
-        QApplication.sendEvent(view.viewport(), QMouseEvent(kind, QPointF(point), QPointF(point),
-                                                            Qt.MouseButton.LeftButton, buttons,
+        QApplication.sendEvent(view.viewport(), QMouseEvent(kind, QPointF(point), QPointF(point), button, buttons,
                                                             Qt.KeyboardModifier.NoModifier))
 
 
@@ -508,6 +507,26 @@ def test_clicking_a_weight_or_bias_while_editable_edits_it(qtbot, widgets, what)
     assert diagram.hover_text().startswith(f"{trainer.names[index]} = -0.125")
     if what.startswith("b"):
         assert diagram.bias_text(2 if what == "b1 of hidden 3" else OUTPUT_UNIT) == "b = -0.125"
+
+
+def test_right_clicking_a_map_edits_its_bias_also_where_its_label_has_no_room(qtbot, widgets):
+    diagram = widgets()
+    trainer = xor_with_biases(5, hidden=24)
+    theta = show(diagram, trainer)
+    _, b1, _, b2 = indices(2, 24)
+    assert not diagram.bias_label_visible(4)  # 24 maps leave no room for their labels
+    click(diagram.diagram_view, diagram.point_of("b1_5"), Qt.MouseButton.RightButton)
+    assert diagram.editing() is None and diagram.large_unit() is None  # not editable; no map enlarged either
+    diagram.set_editable(True)
+    hover(qtbot, diagram.diagram_view, diagram.point_of("b1_5"))
+    assert f"b1_5 = {theta[b1[0, 4]]:.4g} (right-click: edit)" in diagram.hover_text()
+    for name, index in (("b1_5", b1[0, 4]), ("b2", b2[0, 0])):
+        click(diagram.diagram_view, diagram.point_of(name), Qt.MouseButton.RightButton)
+        assert diagram.editing() == index and diagram.large_unit() is None
+        assert diagram.editor.text() == repr(float(theta[index]))
+        with qtbot.waitSignal(diagram.parameter_edited, timeout=1000) as edited:
+            type_and_press(qtbot, diagram, "0.5")
+        assert edited.args == [index, 0.5]
 
 
 def test_text_that_is_not_a_finite_number_is_refused_and_named(qtbot, widgets):

@@ -760,7 +760,7 @@ class NetworkDiagram(QWidget):
             return
         self._stale = False
         if self._n_hidden > DIAGRAM_MAX_UNITS and not self._units:
-            self._units = strongest_units(self._theta, Layout(self._dataset.n_inputs, self._n_hidden))
+            self._units = strongest_units(self._theta, self._layout())
             self._lay_out_diagram()
         now = time.perf_counter()
         if final or now - self._styled_at >= RESTYLE_INTERVAL:
@@ -779,7 +779,7 @@ class NetworkDiagram(QWidget):
     def _label_biases(self) -> None:
         if not self._spec.bias:
             return
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        layout = self._layout()
         for unit, node in self._nodes.items():
             if not node.label.isVisible():  # no room for it: its text is set when it is shown
                 continue
@@ -868,7 +868,7 @@ class NetworkDiagram(QWidget):
     @Slot()
     def pick_strongest_units(self) -> None:
         if self._theta is not None and self._n_hidden > DIAGRAM_MAX_UNITS:
-            self.set_units(strongest_units(self._theta, Layout(self._dataset.n_inputs, self._n_hidden)))
+            self.set_units(strongest_units(self._theta, self._layout()))
 
     def _update_caption(self) -> None:
         if self._n_hidden > DIAGRAM_MAX_UNITS:
@@ -1014,7 +1014,7 @@ class NetworkDiagram(QWidget):
         return self._spec.bias or not self._is_bias(index)
 
     def _is_bias(self, index: int) -> bool:
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        layout = self._layout()
         return layout.b1_at <= index < layout.w2_at or index == layout.b2_at
 
     def _edit_prompt(self, index: int) -> str:
@@ -1058,10 +1058,17 @@ class NetworkDiagram(QWidget):
 
     @Slot(object)
     def _mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
         target = self._target_at(event.scenePos())
         kind = None if target is None else target[0]
+        if event.button() == Qt.MouseButton.RightButton:
+            # A node's bias, also where its label has no room (a diagram of more than a few units).
+            if kind == "node" and self._editable and self._spec.bias:
+                unit = target[1]
+                self.edit_parameter(self._bias_index(unit, self._layout()), self._to_self(self.diagram_view,
+                                                                                          self.bias_point(unit)))
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         if kind == "node":
             self.show_large(target[1])
         elif kind in ("edge", "bias") and self._editable:
@@ -1105,14 +1112,14 @@ class NetworkDiagram(QWidget):
         if kind == "edge":
             return int(self._geometry.edge_index[target[1]])
         if kind == "bias":
-            return self._bias_index(target[1], Layout(self._dataset.n_inputs, self._n_hidden))
+            return self._bias_index(target[1], self._layout())
         if kind == "cell":
             return self._cell_index(*target[1:])
         return None
 
     def _cell_index(self, row: int, unit: int) -> int:
         """The index in theta of the matrix's cell (row, unit): W1's rows, then b1, then w2."""
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        layout = self._layout()
         if row < layout.n_inputs:
             return row * self._n_hidden + unit
         return (layout.b1_at if row == layout.n_inputs else layout.w2_at) + unit
@@ -1191,7 +1198,7 @@ class NetworkDiagram(QWidget):
         return f"{self._names[index]} ({self._param_place(index)})"
 
     def _param_place(self, index: int) -> str:
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        layout = self._layout()
         if index < layout.b1_at:
             i, j = divmod(index, self._n_hidden)
             return f"{self._dataset.feature_names[i]} → hidden {j + 1}"
@@ -1208,10 +1215,14 @@ class NetworkDiagram(QWidget):
                    "plot's slice)"
         return f"{names[i]}: input {i + 1}, the maps' {'horizontal' if i == 0 else 'vertical'} axis"
 
+    def _layout(self) -> Layout:
+        return Layout(self._dataset.n_inputs, self._n_hidden)
+
     def _node_text(self, unit: int, point: QPointF) -> str:
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
-        bias_index = self._bias_index(unit, layout)
+        bias_index = self._bias_index(unit, self._layout())
         bias = f"{self._names[bias_index]} = {value_text(self._theta[bias_index])}" if self._spec.bias else "no bias"
+        if self._editable and self._spec.bias:
+            bias += " (right-click: edit)"  # its label, if shown, is clickable too; a click here enlarges the map
         name = "output" if unit == OUTPUT_UNIT else f"hidden {unit + 1}"
         symbol = "p" if unit == OUTPUT_UNIT else "a"
         value = self._map_value_at(unit, point)
@@ -1288,7 +1299,7 @@ class NetworkDiagram(QWidget):
         node's centre."""
         if name in self.edge_names():
             return self.view_point(self._geometry.edge_middle(self.edge_names().index(name)))
-        layout = Layout(self._dataset.n_inputs, self._n_hidden)
+        layout = self._layout()
         index = self._names.index(name)
         unit = OUTPUT_UNIT if index == layout.b2_at else index - layout.b1_at
         return self.view_point(self._nodes[unit].rect.center())
