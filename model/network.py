@@ -190,6 +190,18 @@ class Workspace:
         size = Layout(n_inputs, n_hidden).size
         self.delta, self.candidate = np.empty(size), np.empty(size)
 
+    def first_rows(self, m: int) -> Workspace:
+        """A workspace for a batch of ``m`` <= self.m rows made of the first rows of these buffers (views: it
+        allocates nothing, and using it overwrites them)."""
+        if not 0 < m <= self.m:
+            raise ValueError(f"m = {m}: must be 1 to {self.m}")
+        view = object.__new__(Workspace)
+        view.m = m
+        for name in ("z1", "a1", "dz1", "der", "z2", "p", "ones", "dz2", "scratch", "sample_loss"):
+            setattr(view, name, getattr(self, name)[:m])
+        view.delta, view.candidate = self.delta, self.candidate
+        return view
+
 
 def forward(params: Params, X: np.ndarray, ws: Workspace, spec: NetworkSpec) -> None:
     """Fill ws.z1 = X W1 + b1, ws.a1 = f(z1), ws.z2 = a1 W2 + b2 and ws.p = g(z2) for the rows of X."""

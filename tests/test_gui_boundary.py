@@ -290,7 +290,7 @@ def test_a_preview_is_the_grid_s_even_points_filled_in_linearly():
     request = big_request()
     assert surface_module.wants_preview(request)
     assert not surface_module.wants_preview(big_request(final=False))  # while training: the rest between passes
-    assert not surface_module.wants_preview(big_request(hidden=64))  # a small pass needs none
+    assert not surface_module.wants_preview(big_request(hidden=256))  # a quick pass needs none
     inputs = request.grid.inputs(())
     preview = surface_module.compute_preview(request, surface_module.Workspaces(), inputs)
     assert preview.preview and preview.values.shape == (101, 101)
@@ -310,6 +310,29 @@ def test_a_preview_is_the_grid_s_even_points_filled_in_linearly():
     for px, py in zip(x[np.isfinite(x)], y[np.isfinite(y)], strict=True):
         column, row = (px + 0.5) / 2 - 0.5, (py + 0.5) / 2 - 0.5
         assert line_value(coarse_image, column, row) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_grid_passes_in_blocks_of_every_size_allocate_one_workspace(monkeypatch):
+    """Blocks made small (the last one shorter, a preview's of another size): the values are the network's at
+    every point, and one Workspace serves every block of every pass."""
+    made = []
+
+    class CountedWorkspace(surface_module.Workspace):
+        def __init__(self, *args):
+            made.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(surface_module, "Workspace", CountedWorkspace)
+    monkeypatch.setattr(surface_module, "BLOCK_VALUES", 1000 * 1024)  # 1000 rows a block: 10201 = 10 x 1000 + 201
+    request, workspaces = big_request(), surface_module.Workspaces()
+    inputs = request.grid.inputs(())
+    exact = predict(Params(2, 1024, request.theta), inputs, request.spec)[:, 0].reshape(101, 101)
+    for _ in range(2):
+        preview = surface_module.compute_preview(request, workspaces, inputs)  # 2601 rows: 2 x 1000 + 601
+        whole = surface_module.compute_surface(request, workspaces, inputs)
+        np.testing.assert_allclose(preview.values[::2, ::2], exact[::2, ::2], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(whole.values, exact, rtol=0, atol=1e-12)
+    assert made == [(1000, 2, 1024)]
 
 
 def test_a_big_network_s_final_surface_shows_its_preview_first_then_the_whole_grid(boundary, monkeypatch, qtbot):

@@ -144,3 +144,26 @@ def test_the_compiled_tanh_is_within_two_ulp_of_libm(compiled):
     expected = np.array([math.tanh(v) for v in x])
     ulps = np.abs(p - expected) / np.spacing(np.maximum(np.abs(expected), 1e-300))
     assert ulps.max() <= 2.0 and np.array_equal(np.sign(p), np.sign(expected))
+
+
+def test_a_workspace_s_first_rows_compute_as_a_workspace_of_their_own():
+    """Workspace.first_rows(m) shares the buffers (a shorter block of a grid pass allocates nothing) and gives the
+    same forward and backward bits as a workspace of m rows."""
+    rng = np.random.RandomState(5)
+    spec = NetworkSpec.from_config(TrainConfig(hidden=7, activation="tanh", output="sigmoid", loss="bce"))
+    params = Params(3, 7, rng.randn(3 * 7 + 7 + 7 + 1))
+    X, y = rng.randn(5, 3), (rng.rand(5, 1) > 0.5).astype(float)
+    big = Workspace(9, 3, 7)
+    view, own = big.first_rows(5), Workspace(5, 3, 7)
+    assert view.m == 5 and np.shares_memory(view.z1, big.z1) and np.shares_memory(view.a1, big.a1)
+    grads = []
+    for workspace in (view, own):
+        forward(params, X, workspace, spec)
+        grad = Params(3, 7)
+        backward(params, X, y, workspace, spec, grad)
+        grads.append(grad.theta.copy())
+    for name in ("z1", "a1", "z2", "p", "dz1", "dz2"):
+        np.testing.assert_array_equal(getattr(view, name), getattr(own, name))
+    np.testing.assert_array_equal(grads[0], grads[1])
+    with pytest.raises(ValueError):
+        big.first_rows(10)

@@ -30,10 +30,10 @@ BLOCK_VALUES = 1 << 20
 # frame all the same.
 REST_FRACTION = 3.0
 # A final surface (paused, stepped, a slider or the history bar moved) of at least this many hidden values (101 x
-# 101 points: 206 hidden units) is drawn first from every other grid point, a quarter of the work, so the view
-# follows a move within a frame; the whole grid follows unless a newer request already waits (so a drag shows
-# previews until it rests).
-PREVIEW_VALUES = 1 << 21
+# 101 points: 412 hidden units, a pass of ~15 ms and more) is drawn first from every other grid point, a quarter of
+# the work, so the view follows a move within a frame; the whole grid follows unless a newer request already waits
+# (so a drag shows previews until it rests). Below it a whole pass is quick, and a preview would only add to it.
+PREVIEW_VALUES = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,21 @@ class Surface:
 
 
 class Workspaces:
-    """The grid pass's buffers, one per block size (a full block, the last one, and a preview's last one), kept
-    from pass to pass."""
+    """The grid pass's buffers, kept from pass to pass: one Workspace of the network's shape, with as many rows as
+    the largest block asked for; a shorter block (a grid's last one, a preview's) uses its first rows, so a pass
+    allocates nothing once the first has run."""
 
     def __init__(self):
-        self._by_shape: dict[tuple[int, int, int], Workspace] = {}
+        self._shape: tuple[int, int] | None = None  # (n_inputs, n_hidden) of the workspace held
+        self._workspace: Workspace | None = None
 
     def get(self, rows: int, n_inputs: int, n_hidden: int) -> Workspace:
-        key = (rows, n_inputs, n_hidden)
-        if key not in self._by_shape:
-            if len(self._by_shape) >= 3:  # another network or grid: drop the old buffers
-                self._by_shape.clear()
-            self._by_shape[key] = Workspace(rows, n_inputs, n_hidden)
-        return self._by_shape[key]
+        workspace = self._workspace
+        if workspace is None or self._shape != (n_inputs, n_hidden) or workspace.m < rows:
+            self._workspace = None  # another network, or a longer block: the old buffers go first
+            workspace = self._workspace = Workspace(rows, n_inputs, n_hidden)
+            self._shape = (n_inputs, n_hidden)
+        return workspace if workspace.m == rows else workspace.first_rows(rows)
 
 
 def compute_surface(request: SurfaceRequest, workspaces: Workspaces | None = None, inputs: np.ndarray | None = None,
