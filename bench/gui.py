@@ -26,7 +26,9 @@ window has drawn it.
  7. resident memory before and after 10^6 epochs of XOR
  8. every view open (the network diagram with its neuron maps, the hidden space, the loss and weight plots): XOR
     2-4-1 per sample, product 2-64-1 and 2-1024-1; and scrubbing: from moving the history slider to the views
-    drawn with that epoch's weights (the median and the worst of 20 moves, paused)
+    drawn with that epoch's weights (the median and the worst of 20 moves, paused; the target), and on to the
+    boundary's and the maps' images computed in their threads (printed: a big network's boundary counts with its
+    preview)
 
 A table of every target with PASS, FAIL (or SKIP: not measured) ends the output; the exit status is 0 whatever
 it says. --quick (for the test suite, under a minute): 1-1.5 s per live run, a shorter memory run, and case 6
