@@ -800,7 +800,8 @@ class MainWindow(QMainWindow):
         past = self.run_past.shown()
         if past is None:
             self.show_weights(snapshot.theta, final=not frame.running)
-        self.network_diagram.set_editable(not frame.running and past is None)  # edits apply to the live network
+        # Edits apply to the live network, paused.
+        self.network_diagram.set_editable(not frame.running and past is None, "training" if past is None else "past")
         self.history_bar.set_recorded(snapshot.history["epoch"], snapshot.updates, snapshot.updates_per_epoch)
         self.run_past.frame_drawn(frame)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,

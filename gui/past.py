@@ -92,7 +92,7 @@ class RunPast(QObject):
         if past.network != window.network_id or window.history_bar.chosen_epoch() is None:
             return  # answered too late: the network changed, or the user went back to live
         self._past = past
-        window.network_diagram.set_editable(False)  # an edit applies to the live network
+        window.network_diagram.set_editable(False, "past")  # an edit applies to the live network
         window.show_weights(past.theta)
         window.loss_plot.set_cursor(past.epoch)
         window.weights_plot.set_cursor(past.epoch)

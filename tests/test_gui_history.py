@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 from test_gui_window import TIMEOUT, expected_surface, frame_where, train_epochs
 
-from gui.views.diagram import OUTPUT_UNIT
+from gui.views.diagram import EDITABLE_HINT, NOT_EDITABLE, OUTPUT_UNIT
 
 
 def recorded_theta(frame, epoch):
@@ -39,12 +39,14 @@ def test_scrubbing_shows_the_recorded_weights_and_leaves_the_run_alone(qtbot, wi
     assert window.loss_plot.cursor_epoch() == 20
     assert window.weights_plot.cursor_epoch() == 20
     assert not window.network_diagram.is_editable()  # an edit applies to the live network, not to the past shown
+    assert window.network_diagram.hover_text() == NOT_EDITABLE["past"][0]  # and the hint says how to edit
     # The live network is untouched: training on goes from epoch 60, and going live shows it again.
     frame = train_epochs(qtbot, window, 70)
     assert window.shown_past().epoch == 20  # still looking at the past while the run went on
     window.history_bar.go_live()
     assert window.shown_past() is None and window.loss_plot.cursor_epoch() is None
     assert window.network_diagram.is_editable()  # paused, live again
+    assert window.network_diagram.hover_text() == EDITABLE_HINT
     assert window.boundary_plot.wait_for_surface()
     np.testing.assert_allclose(window.boundary_plot.values(), expected_surface(window, frame).reshape(side, side),
                                rtol=1e-6)

@@ -99,11 +99,12 @@ ROW_LABEL_POINT_SIZE = 9  # the matrix's row labels (as style_plot's ticks)
 # a taller minimum would leave the diagram below no room in a 1280x720 window.
 LABELLED_ROWS = 4
 MATRIX_MARGIN_PX = 2  # around the matrix's plot (pyqtgraph's 9 would take height from its rows)
-HOVER_HINTS = {  # by editable
-    False: "Hover: a value. Click a map: enlarge it. Pause to edit a weight.",
-    True: "Hover: a value. Click an edge or a bias: edit it; a map: enlarge it.",
+EDITABLE_HINT = "Hover: a value. Click an edge or a bias: edit it; a map: enlarge it."
+# Why a click does not edit (set_editable's reason): the hover line's hint, and the word after a hovered value.
+NOT_EDITABLE = {
+    "training": ("Hover: a value. Click a map: enlarge it. Pause to edit a weight.", "pause to edit"),
+    "past": ("Hover: a value. Click a map: enlarge it. Back to live (history bar) to edit.", "live only"),
 }
-EDIT_HINTS = {False: "pause to edit", True: "click to edit"}  # by editable, after a parameter's hovered value
 EDITOR_SAMPLE = "-0.12345678901234567"  # the editor is wide enough for a float's repr
 EDITOR_STYLE = 'QLineEdit[invalid="true"] { background: #fde2e2; border: 1px solid #c62828; }'
 
@@ -482,6 +483,7 @@ class NetworkDiagram(QWidget):
         self._outlined: int | None = None  # the node drawn with the hover outline
         self._large_unit: int | None = None
         self._editable = False
+        self._not_editable = "training"  # why not (NOT_EDITABLE), when not editable
         self._edit: int | None = None  # the parameter whose editor is open
         self._edit_error = ""  # why the text typed was refused
         self._edit_size = QSize()  # the widget's size when the editor was placed
@@ -530,7 +532,7 @@ class NetworkDiagram(QWidget):
         subset_row.addWidget(self.repick_button)
         self.subset_box = QWidget()
         self.subset_box.setLayout(subset_row)
-        self.hover_label = QLabel(HOVER_HINTS[False])
+        self.hover_label = QLabel(NOT_EDITABLE["training"][0])
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.hover_label.setContentsMargins(6, 2, 6, 2)
         network_page = QWidget()
@@ -914,12 +916,13 @@ class NetworkDiagram(QWidget):
         return f"Hidden unit {unit + 1}: {self._spec.activation.name}(z1_{unit + 1}){where}"
 
     # --- editing a parameter ------------------------------------------------------------------------------
-    def set_editable(self, on: bool) -> None:
+    def set_editable(self, on: bool, reason: str = "training") -> None:
         """Whether a click on an edge, a bias label or a matrix cell edits that parameter (the window: while
-        paused; called at every frame). Turning it off closes an open editor."""
-        if bool(on) == self._editable:
+        paused on the live network; called at every frame); when not, ``reason`` (a key of NOT_EDITABLE) says
+        why in the hints. Turning it off closes an open editor."""
+        if bool(on) == self._editable and reason == self._not_editable:
             return
-        self._editable = bool(on)
+        self._editable, self._not_editable = bool(on), reason
         if not on:
             self.cancel_edit()
         self._update_caption()
@@ -1154,12 +1157,14 @@ class NetworkDiagram(QWidget):
             return
         self._highlight(target)
         if target is None or self._theta is None:
-            self._set_hover_text(HOVER_HINTS[self._editable])
+            self._set_hover_text(EDITABLE_HINT if self._editable else NOT_EDITABLE[self._not_editable][0])
             return
         kind = target[0]
         index = self._target_index(target)
         if index is not None:
-            hint = EDIT_HINTS[self._editable] if self._can_edit(index) else "no biases in this network"
+            hint = "click to edit" if self._editable else NOT_EDITABLE[self._not_editable][1]
+            if not self._can_edit(index):
+                hint = "no biases in this network"
             text = f"{self._param_text(index)}  · {hint}"
         elif kind == "input":
             text = self._input_text(target[1])
