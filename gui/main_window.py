@@ -687,7 +687,8 @@ class MainWindow(QMainWindow):
         remark = lr_remark(diverged.lr, frame.lr_limit)  # the estimate before it diverged
         self.message_bar.show_message(f"<b>Training diverged</b> at {diverged.where}: {diverged.reason}"
                                       + (f" ({remark}.)" if remark else "")
-                                      + " Export them with Ctrl+E, or lower the learning rate and press Reset (R).",
+                                      + " Export them with Ctrl+E, or lower the learning rate and press Reset (R), or "
+                                        "go back to an earlier epoch on the history bar and Resume from here.",
                                       "error")
         self.statusBar().showMessage("Training diverged: paused.")
         self.panel.set_running(False)

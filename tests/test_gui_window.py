@@ -318,6 +318,17 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window
     assert not window.panel.train_button.isEnabled() and not window.controller.running
     assert window.files.export_weights(tmp_path / "last-finite.npz")
     np.testing.assert_array_equal(load_weights(tmp_path / "last-finite.npz").params.theta, frame.snapshot.theta)
+    assert "Resume from here" in window.message_bar.text()
+    # the way back the message names: an earlier epoch, a lower learning rate, Resume from here
+    window.panel.lr.field.setValue(0.01)
+    with qtbot.waitSignal(window.run_past.past_shown, timeout=TIMEOUT):
+        window.history_bar.choose_epoch(0)
+    with qtbot.waitSignal(window.controller.branched, timeout=TIMEOUT):
+        window.history_bar.resume_button.click()
+    assert window.panel.train_button.isEnabled() and window.config.lr == 0.01
+    frame = train_epochs(qtbot, window, 200)
+    assert frame.snapshot.diverged is None and np.isfinite(frame.snapshot.theta).all()
+    assert window.undo()  # the diverged run again; Reset starts it anew
     window.panel.lr.field.setValue(0.01)
     window.panel.reset_button.click()
     assert window.panel.train_button.isEnabled()
