@@ -798,11 +798,9 @@ class MainWindow(QMainWindow):
         snapshot = frame.snapshot
         self.panel.lr.set_limit(frame.lr_limit)
         self.loss_plot.show_history(snapshot.history, running=frame.running)
-        past = self.run_past.shown()
-        if past is None:
+        if self.run_past.shown() is None:
             self.show_weights(snapshot.theta, final=not frame.running)
-        # Edits apply to the live network, paused.
-        self.network_diagram.set_editable(not frame.running and past is None, "training" if past is None else "past")
+        self.run_past.show_editable(frame)
         self.history_bar.set_recorded(snapshot.history["epoch"], snapshot.updates, snapshot.updates_per_epoch)
         self.run_past.frame_drawn(frame)
         self.weights_plot.show_snapshot(snapshot, frame.shown.index, running=frame.running,

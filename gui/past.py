@@ -45,6 +45,12 @@ class RunPast(QObject):
         held = self._held()
         return None if held is None else held.last_epoch()
 
+    def show_editable(self, frame: Frame | None) -> None:
+        """Edits apply to the live network, paused: the diagram takes clicks then, and else says why not."""
+        live = self._past is None
+        self.window.network_diagram.set_editable(live and frame is not None and not frame.running,
+                                                 "training" if live else "past")
+
     def frame_drawn(self, frame: Frame) -> None:
         """Paused, ask once for the recorded weights not held yet (a move is then drawn at once)."""
         if frame.running:
@@ -84,7 +90,7 @@ class RunPast(QObject):
         frame = window.drawn_frame()
         if frame is not None:
             window.show_weights(frame.snapshot.theta, final=not frame.running)
-            window.network_diagram.set_editable(not frame.running)
+        self.show_editable(frame)
 
     @Slot(object)
     def _show_past(self, past: PastState) -> None:
@@ -92,7 +98,7 @@ class RunPast(QObject):
         if past.network != window.network_id or window.history_bar.chosen_epoch() is None:
             return  # answered too late: the network changed, or the user went back to live
         self._past = past
-        window.network_diagram.set_editable(False, "past")  # an edit applies to the live network
+        self.show_editable(window.drawn_frame())
         window.show_weights(past.theta)
         window.loss_plot.set_cursor(past.epoch)
         window.weights_plot.set_cursor(past.epoch)

@@ -329,7 +329,8 @@ class SurfaceComputer(QObject):
             started = time.perf_counter()
             inputs = request.grid.inputs(request.slice_values, out=inputs)  # a buffer of this thread's own, reused
             if wants_preview(request):
-                if not self._deliver_preview(request, workspaces, inputs):
+                preview = _preview_or_none(request, workspaces, inputs)
+                if preview is not None and not self._deliver(preview):
                     return
                 if self._newer_waiting():  # still moving: its preview next
                     continue
@@ -359,34 +360,31 @@ class SurfaceComputer(QObject):
                     return request
                 self._condition.wait(rest)  # a newer request (perhaps final) or close wakes it sooner
 
-    def _deliver_preview(self, request: SurfaceRequest, workspaces: Workspaces, inputs: np.ndarray) -> bool:
-        """Emit the request's preview (none if it fails: the whole surface reports the error); False if the
-        computer was closed meanwhile."""
-        try:
-            with np.errstate(all="ignore"):
-                preview = compute_preview(request, workspaces, inputs)
-        except Exception:
-            return not self._closed
-        with self._condition:
-            if self._closed:
-                return False
-            self.computed.emit(preview)
-            return True
-
     def _newer_waiting(self) -> bool:
         with self._condition:
             return self._waiting is not None
 
-    def _deliver(self, surface: Surface, rest_until: float) -> bool:
-        """Emit the surface; False if the computer was closed meanwhile (then nothing is emitted)."""
+    def _deliver(self, surface: Surface, rest_until: float | None = None) -> bool:
+        """Emit the surface; False if the computer was closed meanwhile (then nothing is emitted). A preview
+        (``rest_until`` None) leaves the request unfinished and the rest as it was."""
         with self._condition:
             if self._closed:
                 return False
             self.computed.emit(surface)  # queued: only posts an event, so holding the lock is brief
-            self._finished_seq = surface.request.seq
-            self._rest_until = rest_until
-            self._condition.notify_all()
+            if rest_until is not None:
+                self._finished_seq = surface.request.seq
+                self._rest_until = rest_until
+                self._condition.notify_all()
             return True
+
+
+def _preview_or_none(request: SurfaceRequest, workspaces: Workspaces, inputs: np.ndarray) -> Surface | None:
+    """The request's preview; None if it fails (the whole surface then reports the error)."""
+    try:
+        with np.errstate(all="ignore"):
+            return compute_preview(request, workspaces, inputs)
+    except Exception:
+        return None
 
 
 def wait_until_shown(computer: SurfaceComputer, pending, requested_seq, timeout: float) -> bool:
