@@ -139,26 +139,42 @@ def test_shown_parameters_are_whole_hidden_units_within_the_limit(d, h, bias):
 
 
 def test_a_long_update_publishes_its_progress_and_pauses_between_row_blocks(qtbot, controller, monkeypatch):
-    # A full batch of 200,000 rows x 64 hidden units on the NumPy path takes a while: the window must see it
-    # progress (frames with 0 < progress < 1, nothing else changed) and Pause must not wait for its end.
+    # A full batch on the NumPy path in 2,000 row blocks: the window must see it progress (frames with
+    # 0 < progress < 1, nothing else changed) and Pause must not wait for its end. Each block is held 10 ms until
+    # the test has paused, so the update outlasts any stall of the test's own thread (CI failed once when the
+    # update ended between the progress frame and pause()).
+    import threading
+
     from model import kernel
     from model.config import TrainConfig
     from model.datasets import make_dataset
 
     monkeypatch.setattr(kernel, "enabled", False)
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(200_000, 2))
+    X = rng.normal(size=(20_000, 2))
     data = make_dataset("big", X, (X[:, :1] * X[:, 1:] > 0).astype(float))
     trainer = Trainer(TrainConfig(hidden=64, activation="tanh", mode="full", lr=0.1), data)
-    trainer.row_block = 500  # 400 blocks an update
+    trainer.row_block = 10  # 2,000 blocks an update: at least 20 s until the test pauses
+    paused = threading.Event()
+    run = trainer.run
+
+    def run_held(epochs, target_loss=None, should_stop=None, max_seconds=None):
+        def held():
+            paused.wait(0.01)
+            return should_stop()
+        return run(epochs, target_loss=target_loss, should_stop=held, max_seconds=max_seconds)
+
+    trainer.run = run_held
     controller.set_trainer(trainer, 1)
     controller.set_limits(1_000_000, None)
     controller.start()
     during = newest(qtbot, controller, lambda f: f.running and 0 < f.progress < 1)
     controller.pause()
+    paused.set()
     stopped = newest(qtbot, controller, lambda f: not f.running and f.seq > during.seq)
-    assert stopped.snapshot.updates == during.snapshot.updates  # the update under way was dropped, not finished
+    assert stopped.snapshot.updates == during.snapshot.updates == 0  # the update under way was dropped
     assert stopped.progress == 0
+    assert np.array_equal(stopped.snapshot.theta, during.snapshot.theta)
 
 
 def test_recorded_weights_are_the_run_s_recorded_epochs_and_only_sent_when_paused(qtbot, controller):
