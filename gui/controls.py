@@ -407,7 +407,8 @@ class ControlPanel(QWidget):
     """
 
     preset_chosen = Signal(str)
-    dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE (also when a CSV file's options change: reload it)
+    dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE
+    csv_choice_changed = Signal()  # a CSV file's Task or standardisation: read it again so
     generator_changed = Signal()  # a generated dataset's samples, noise, test share or seed: draw it again
     network_changed = Signal()
     lr_changed = Signal(float)
@@ -667,6 +668,9 @@ class ControlPanel(QWidget):
             self._data_form.setRowVisible(row, csv)
         if dataset is not None:
             self._show_task(dataset)
+            if csv:
+                with QSignalBlocker(self.standardize):
+                    self.standardize.setChecked(dataset.input_mean is not None)
         self._show_generator(dataset.generator if dataset is not None and key in GENERATORS else None)
 
     def _show_task(self, dataset: Dataset) -> None:
@@ -724,11 +728,11 @@ class ControlPanel(QWidget):
 
     @Slot(bool)
     def _standardize_toggled(self, _on: bool) -> None:
-        self.dataset_chosen.emit(self.dataset.currentData())  # reload the CSV file
+        self.csv_choice_changed.emit()
 
     @Slot(int)
     def _task_activated(self, _index: int) -> None:
-        self.dataset_chosen.emit(self.dataset.currentData())  # reload the CSV file as the chosen task
+        self.csv_choice_changed.emit()
 
     @Slot()
     def _network_setting_changed(self) -> None:

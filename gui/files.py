@@ -21,8 +21,8 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from gui.animation import AnimationExport, AnimationJob, available_formats, existing_frames, run_with_progress_dialog
-from gui.csv_dialog import CsvImportDialog, CsvOptions
-from gui.remembered import RecentFiles
+from gui.csv_dialog import CsvImportDialog
+from gui.remembered import CsvChoices, RecentFiles
 from model.config import SettingError, TrainConfig
 from model.datasets import Dataset, load_csv, load_dataset
 from model.drawing import dataset_csv_text
@@ -50,6 +50,7 @@ class CsvLoad:
     error: str = ""
     config: TrainConfig | None = None  # the settings to train it with (None: the task's defaults)
     max_epochs: int | None = None
+    choices: dict | None = None  # load_csv's keyword arguments it was read with
 
 
 class FileActions(QObject):
@@ -65,6 +66,7 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.recent = RecentFiles(window.settings)
+        self.csv_choices = CsvChoices(window.settings)
         self.animation: AnimationExport | None = None  # the latest animation export (running or done)
         # What waits for the worker's copy of the whole history (frames carry the shown parameters only): by the
         # network asked about, the functions to call with it.
@@ -187,34 +189,46 @@ class FileActions(QObject):
             self.window.show_current_settings()
 
     def ask_csv_options(self, path: str | Path) -> bool:
-        """The import dialog (a preview of the first rows, the target column, task, standardisation, a test split);
-        on Import the file is read in the background. Cancel changes nothing."""
-        panel = self.window.panel
-        dialog = CsvImportDialog(path, self.window, task=panel.task_choice(), standardize=panel.standardize.isChecked())
+        """The import dialog (a preview of the first rows, the target column, task, standardisation, a test split,
+        as the file was last read); on Import the file is read in the background. Cancel changes nothing."""
+        chosen = self.read_choices(path)
+        dialog = CsvImportDialog(path, self.window, **chosen)
         with self.window.paused():
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
         if not accepted:
             self.window.show_current_settings()
             return False
-        return self.open_csv(path, options=dialog.options())
+        return self.open_csv(path, choices=dialog.options().load_options())
+
+    def read_choices(self, path: str | Path) -> dict:
+        """load_csv's keyword arguments to open ``path`` again: those it was last read with; for a file never
+        read, the last column as the target, no test split, and the panel's Task and standardisation."""
+        panel = self.window.panel
+        return self.csv_choices.of(path) or {"target_column": None, "task": panel.task_choice(),
+                                             "standardize": panel.standardize.isChecked(), "test_ratio": 0.0,
+                                             "split_seed": 0}
+
+    def reread_csv(self, path: str | Path) -> bool:
+        """Read the file again as the panel's Task and standardisation now say, keeping its target and split."""
+        panel = self.window.panel
+        return self.open_csv(path, choices=self.read_choices(path) | {"task": panel.task_choice(),
+                                                                      "standardize": panel.standardize.isChecked()})
 
     def open_csv(self, path: str | Path, config: TrainConfig | None = None, max_epochs: int | None = None,
-                 options: CsvOptions | None = None) -> bool:
-        """Start reading a CSV file in the background; False if another file is still being read. When it
-        is read, its network (``config``, or the task's default settings) replaces the one in use (undoable), and
-        csv_finished says whether the file's network is now the one in use."""
+                 choices: dict | None = None) -> bool:
+        """Start reading a CSV file in the background with ``choices`` (load_csv's keyword arguments; None: as
+        read_choices says); False if another file is still being read. When it is read, its network (``config``,
+        or the task's default settings) replaces the one in use (undoable), and csv_finished says whether the
+        file's network is now the one in use."""
         if self._reading is not None:
             self.window.show_status("Still reading the previous file; try again when it is loaded.")
             return False
-        panel = self.window.panel
         path = Path(path)
-        # The import dialog's choices, or else the panel's (the last column the target, no test split).
-        chosen = options.load_options() if options is not None else {
-            "standardize": panel.standardize.isChecked(), "task": panel.task_choice()}
+        chosen = dict(self.read_choices(path) if choices is None else choices)
 
         def read() -> None:
             try:
-                load = CsvLoad(path, load_csv(path, **chosen), config=config, max_epochs=max_epochs)
+                load = CsvLoad(path, load_csv(path, **chosen), config=config, max_epochs=max_epochs, choices=chosen)
             except SettingError as exc:
                 load = CsvLoad(path, None, str(exc))
             except (OSError, MemoryError) as exc:  # load_csv names its own; this is a last guard
@@ -248,6 +262,7 @@ class FileActions(QObject):
                                        max_epochs=load.max_epochs or epochs)
             if taken:
                 self.recent.add(load.path)
+                self.csv_choices.remember(load.path, load.choices)
         self.csv_finished.emit(taken)
 
     # --- an animation of the run -------------------------------------------------------------------------

@@ -420,6 +420,7 @@ class MainWindow(QMainWindow):
         panel.reinit_button.clicked.connect(self.reinitialise)
         panel.preset_chosen.connect(self._preset_chosen)
         panel.dataset_chosen.connect(self._dataset_chosen)
+        panel.csv_choice_changed.connect(self._csv_choice_changed)
         panel.network_changed.connect(self._network_setting_changed)
         panel.lr_changed.connect(self._lr_changed)
         panel.limits_changed.connect(self._limits_changed)
@@ -554,6 +555,11 @@ class MainWindow(QMainWindow):
             self.files.open_csv(key.removeprefix("csv:"))
         else:
             self.apply_dataset(key)
+
+    @Slot()
+    def _csv_choice_changed(self) -> None:
+        if self._dataset_key.startswith("csv:"):
+            self.files.reread_csv(self._dataset_key.removeprefix("csv:"))
 
     @Slot()
     def _network_setting_changed(self) -> None:

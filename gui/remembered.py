@@ -1,4 +1,5 @@
-"""What the window remembers between launches (QSettings): the last network's settings and the recent files.
+"""What the window remembers between launches (QSettings): the last network's settings, the recent files, and
+how each CSV file was last read.
 
 The geometry and splitters are the window's own (MainWindow.save_layout). A remembered value that no longer makes
 sense (a setting this version refuses, a file since removed) is skipped, never an error: the window then opens
@@ -18,6 +19,8 @@ from model.config import SettingError, TrainConfig
 LAST_SETTINGS = "last/settings"  # JSON: {"config": {...}, "dataset": key, "preset": name, "max_epochs": n}
 RECENT_FILES = "recent/files"  # JSON: [path, ...], newest first
 MAX_RECENT = 8
+CSV_CHOICES = "csv/read_choices"  # JSON: [[path, load_csv's keyword arguments], ...], newest first
+MAX_CSV_CHOICES = 32
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,52 @@ class RecentFiles:
         path = str(Path(path).resolve())
         paths = [path] + [p for p in self.paths() if p != path]
         self.settings.setValue(RECENT_FILES, json.dumps(paths[:MAX_RECENT]))
+
+
+class CsvChoices:
+    """How each CSV file was last read: load_csv's keyword arguments (the import dialog's choices, or the panel's
+    Task and standardisation since), so that reopening it (Open recent, the next launch, the dataset list)
+    reads the same target column, task, scaling and test split. At most MAX_CSV_CHOICES files, newest first."""
+
+    def __init__(self, settings: QSettings | None):
+        self.settings = settings
+
+    def of(self, path: str | Path) -> dict | None:
+        """The choices ``path`` was last read with, or None (never read, or remembered ones that are damaged)."""
+        key = str(Path(path).resolve())
+        return next((choices for remembered, choices in self._entries() if remembered == key), None)
+
+    def remember(self, path: str | Path, choices: dict) -> None:
+        if self.settings is None:
+            return
+        key = str(Path(path).resolve())
+        entries = [[key, dict(choices)]] + [[p, c] for p, c in self._entries() if p != key]
+        self.settings.setValue(CSV_CHOICES, json.dumps(entries[:MAX_CSV_CHOICES]))
+
+    def _entries(self) -> list[tuple[str, dict]]:
+        if self.settings is None:
+            return []
+        try:
+            entries = json.loads(str(self.settings.value(CSV_CHOICES, "[]")))
+        except ValueError:
+            return []
+        if not isinstance(entries, list):
+            return []
+        return [(entry[0], entry[1]) for entry in entries
+                if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and _valid(entry[1])]
+
+
+CHOICE_KEYS = {"target_column", "task", "standardize", "test_ratio", "split_seed"}  # load_csv's keyword arguments
+
+
+def _valid(choices) -> bool:
+    """The kinds load_csv takes (it checks the ranges itself and says what is wrong)."""
+    def whole(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    if not isinstance(choices, dict) or set(choices) != CHOICE_KEYS:
+        return False
+    return ((choices["target_column"] is None or whole(choices["target_column"]))
+            and choices["task"] in (None, "classification", "regression")
+            and isinstance(choices["standardize"], bool) and whole(choices["split_seed"])
+            and isinstance(choices["test_ratio"], int | float) and not isinstance(choices["test_ratio"], bool))
