@@ -46,10 +46,12 @@ class RunPast(QObject):
         return None if held is None else held.last_epoch()
 
     def show_editable(self, frame: Frame | None) -> None:
-        """Edits apply to the live network, paused: the diagram takes clicks then, and else says why not."""
+        """Edits apply to the live network, paused and not diverged (it could not train on): the diagram takes
+        clicks then, and else says why not."""
         live = self._past is None
-        self.window.network_diagram.set_editable(live and frame is not None and not frame.running,
-                                                 "training" if live else "past")
+        diverged = frame is not None and frame.snapshot.diverged is not None
+        self.window.network_diagram.set_editable(live and frame is not None and not frame.running and not diverged,
+                                                 "past" if not live else "diverged" if diverged else "training")
 
     def frame_drawn(self, frame: Frame) -> None:
         """Paused, ask once for the recorded weights not held yet (a move is then drawn at once)."""

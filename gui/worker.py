@@ -325,11 +325,16 @@ class TrainingWorker(QObject):
 
     @Slot(int, int, float)
     def set_parameter(self, network: int, index: int, value: float) -> None:
-        """A weight or bias typed in by the user (paused only): the next update uses it; the run records it."""
+        """A weight or bias typed in by the user (paused, not diverged): the next update uses it; the run records
+        it."""
         if self._trainer is None or network != self._network:
             return
         if not self._idle():
             self.refused.emit("Pause training to edit a weight.")
+            return
+        if self._trainer.diverged is not None:  # it could not be trained on
+            self.refused.emit("Training diverged: to edit a weight, pick an earlier epoch on the history bar and "
+                              "press Resume from here.")
             return
         try:
             self._trainer.set_parameter(index, value)

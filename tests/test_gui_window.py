@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.main_window import significant
+from gui.views.diagram import NOT_EDITABLE
 from gui.worker import MAX_SHOWN_PARAMS
 from model.config import TrainConfig
 from model.datasets import load_csv
@@ -316,6 +317,14 @@ def test_divergence_pauses_with_a_message_and_keeps_finite_weights(qtbot, window
     assert f"at update {s.updates + 1:,}, after {status}:" in window.message_bar.text()
     assert window.message_bar.text().lower().count("diverged") == 1
     assert not window.panel.train_button.isEnabled() and not window.controller.running
+    # an edit could not be trained on: the diagram takes none, and says how to go on
+    assert not window.network_diagram.is_editable()
+    assert window.network_diagram.hover_text() == NOT_EDITABLE["diverged"][0]
+    assert "Resume" in NOT_EDITABLE["diverged"][0]
+    with qtbot.waitSignal(window.controller.refused, timeout=TIMEOUT) as refused:
+        window.controller.set_parameter(window.network_id, 0, 0.5)
+    assert "diverged" in refused.args[0] and "Resume from here" in refused.args[0]
+    assert np.array_equal(window.controller.latest_frame().snapshot.theta, frame.snapshot.theta)
     assert window.files.export_weights(tmp_path / "last-finite.npz")
     np.testing.assert_array_equal(load_weights(tmp_path / "last-finite.npz").params.theta, frame.snapshot.theta)
     assert "Resume from here" in window.message_bar.text()
