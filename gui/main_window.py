@@ -892,6 +892,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc), topic="drawing")
             return False
         what = f"class {target:g}" if dataset.task == "classification" else f"target {target:g}"
+        self.boundary_plot.point_choices.edited(self._dataset, dataset, added="train")
         return self._use_drawn(dataset, f"Added a point ({what}) at ({x1:.3g}, {x2:.3g})")
 
     @Slot(float, float)
@@ -901,7 +902,10 @@ class MainWindow(QMainWindow):
         except SettingError as exc:
             self.show_error(str(exc), topic="drawing")
             return False
-        return removed is not None and self._use_drawn(dataset, f"Removed the point nearest ({x1:.3g}, {x2:.3g})")
+        if removed is None:
+            return False
+        self.boundary_plot.point_choices.edited(self._dataset, dataset, removed=removed)
+        return self._use_drawn(dataset, f"Removed the point nearest ({x1:.3g}, {x2:.3g})")
 
     def _use_drawn(self, dataset: Dataset, what: str) -> bool:
         """A new network on the edited data, from the same initial weights, training on if it was."""

@@ -11,7 +11,7 @@ import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
-from gui.views.boundary import BoundaryPlot
+from gui.views.boundary import MAX_POINTS, BoundaryPlot
 from gui.views.common import configure_pyqtgraph
 from model import datasets
 from model.config import TrainConfig
@@ -218,3 +218,49 @@ def test_points_drawn_in_the_window_make_a_dataset_that_undo_takes_back_and_csv_
     np.testing.assert_array_equal(again.y, window.dataset.y)
     assert window.undo() and len(window.dataset.X) == 5  # the point removed comes back
     assert window.undo() and window.dataset is xor and window.dataset_key == "xor"
+
+
+def test_drawing_on_big_data_moves_no_other_point_and_undo_gives_the_points_back(window, qtbot):
+    # 6,000 training and 5,500 test rows: the plot draws a sample of each. An edit keeps the sample's rows (a
+    # point added is drawn too; one removed goes) instead of drawing a new sample, so only the edited point moves.
+    rng = np.random.default_rng(5)
+    X, X_test = rng.uniform(-1, 1, size=(6_000, 2)), rng.uniform(-1, 1, size=(5_500, 2))
+    big = datasets.make_dataset("big", X, (X[:, :1] * X[:, 1:] > 0).astype(float), X_test,
+                                (X_test[:, :1] * X_test[:, 1:] > 0).astype(float))
+    plot = window.boundary_plot
+
+    def drawn(dataset):
+        qtbot.waitUntil(lambda: window.drawn_frame() is not None and window.drawn_frame().dataset is dataset)
+        return plot.shown_rows("train"), plot.shown_rows("test"), scatter_xy(plot.train_points), \
+            scatter_xy(plot.test_points)
+
+    assert window.new_network(window.config, "drawn", big)
+    rows0, test0, points0, test_points0 = drawn(big)
+    assert len(rows0) == len(test0) == MAX_POINTS
+    assert window.add_point(0.125, -0.5, 1.0)
+    rows1, test1, points1, test_points1 = drawn(window.dataset)
+    np.testing.assert_array_equal(rows1, np.append(rows0, 6_000))  # the new row is the last
+    assert points1 == points0 | {(0.125, -0.5)} and test_points1 == test_points0
+    np.testing.assert_array_equal(test1, test0)
+
+    gone = int(rows1[100])  # a drawn training row
+    assert window.remove_point(*window.dataset.X[gone])
+    rows2, _test2, points2, _ = drawn(window.dataset)
+    kept = np.delete(rows1, 100)
+    np.testing.assert_array_equal(rows2, np.where(kept > gone, kept - 1, kept))
+    assert points2 == points1 - {tuple(X[gone])}
+
+    hidden = int(np.setdiff1d(np.arange(5_500), test0)[7])  # a test row not drawn
+    assert window.remove_point(*X_test[hidden])
+    _rows3, test3, points3, test_points3 = drawn(window.dataset)
+    assert len(window.dataset.X_test) == 5_499
+    np.testing.assert_array_equal(test3, np.where(test0 > hidden, test0 - 1, test0))
+    assert points3 == points2 and test_points3 == test_points0  # nothing drawn moved
+
+    for _ in range(3):
+        assert window.undo()
+    assert window.dataset is big
+    rows, test, points, test_points = drawn(big)
+    np.testing.assert_array_equal(rows, rows0)
+    np.testing.assert_array_equal(test, test0)
+    assert points == points0 and test_points == test_points0

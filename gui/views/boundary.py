@@ -13,6 +13,8 @@ points while they fit the grid, keeping the view, the surface and the colour lev
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +84,66 @@ class ShownPoints:
     @property
     def sampled(self) -> bool:
         return len(self.rows) < self.total
+
+
+    def edited(self, X: np.ndarray, y: np.ndarray, added: bool = False, removed: int | None = None) -> ShownPoints:
+        """The same rows of the split (X, y) after an edit: with its last row (``added``), or without row
+        ``removed`` (the rows after it move up one). Bounded work: only the drawn rows are read."""
+        rows = self.rows
+        if added:
+            rows = np.append(rows, len(X) - 1)
+        if removed is not None:
+            rows = rows[rows != removed]
+            rows = np.where(rows > removed, rows - 1, rows)
+        return ShownPoints(rows, X[rows], y[rows], len(X))
+
+
+class PointChoices:
+    """Which rows the plot draws of each dataset it has drawn, the last few dozen (weakly held): a dataset
+    edited by drawing keeps its parent's rows (with the point added, without the one removed), so on a sampled
+    dataset a click moves no other point, and Undo, going back to a dataset drawn before, draws its rows again."""
+
+    def __init__(self, capacity: int = 64):
+        self._capacity = capacity
+        self._held: OrderedDict[int, tuple[weakref.ref, dict[str, ShownPoints]]] = OrderedDict()
+
+    def of(self, dataset: Dataset) -> dict[str, ShownPoints]:
+        """The rows to draw of each split of ``dataset`` (a seeded sample of one not edited here)."""
+        held = self._held.get(id(dataset))
+        if held is not None and held[0]() is dataset:
+            self._held.move_to_end(id(dataset))
+            return held[1]
+        shown = {"train": ShownPoints.of(dataset.X, dataset.y)}
+        if dataset.has_test:
+            shown["test"] = ShownPoints.of(dataset.X_test, dataset.y_test)
+        return self._hold(dataset, shown)
+
+    def edited(self, parent: Dataset, edited: Dataset, added: str | None = None,
+               removed: int | None = None) -> None:
+        """``edited`` is ``parent`` with a row appended to split ``added`` ("train" or "test"), or without row
+        ``removed`` (counted training rows then test rows, as model.drawing.without_nearest counts): draw it with
+        its parent's rows."""
+        before = self.of(parent)
+        where = {"train": (edited.X, edited.y), "test": (edited.X_test, edited.y_test)}
+        removed_split, removed_row = None, None
+        if removed is not None:
+            n_train = len(parent.X)
+            removed_split, removed_row = ("train", removed) if removed < n_train else ("test", removed - n_train)
+        shown = {}
+        for split, (X, y) in where.items():
+            if X is None:
+                continue
+            old = before.get(split, ShownPoints(np.arange(0), X[:0], y[:0], 0))
+            shown[split] = old.edited(X, y, added=split == added,
+                                      removed=removed_row if split == removed_split else None)
+        self._hold(edited, shown)
+
+    def _hold(self, dataset: Dataset, shown: dict[str, ShownPoints]) -> dict[str, ShownPoints]:
+        self._held[id(dataset)] = (weakref.ref(dataset), shown)
+        self._held.move_to_end(id(dataset))
+        while len(self._held) > self._capacity:
+            self._held.popitem(last=False)
+        return shown
 
 
 def sample_rows(n: int, limit: int = MAX_POINTS, seed: int = POINT_SEED) -> np.ndarray:
@@ -272,6 +334,7 @@ class BoundaryPlot(QWidget):
         self._spec: NetworkSpec | None = None
         self._n_hidden = 0
         self._shown: dict[str, ShownPoints] = {}
+        self.point_choices = PointChoices()  # the window tells it of drawn edits
         self._ranges: list[tuple[float, float]] = []  # each input's range over the drawn rows
         self._grid: SurfaceGrid | None = None
         self._classification = True
@@ -342,9 +405,7 @@ class BoundaryPlot(QWidget):
 
     def _choose_points(self, dataset: Dataset) -> None:
         """Pick the rows to draw, and take the inputs' ranges from them."""
-        self._shown = {"train": ShownPoints.of(dataset.X, dataset.y)}
-        if dataset.has_test:
-            self._shown["test"] = ShownPoints.of(dataset.X_test, dataset.y_test)
+        self._shown = dict(self.point_choices.of(dataset))
         X = np.concatenate([shown.X for shown in self._shown.values()])
         self._ranges = [(float(X[:, c].min()), float(X[:, c].max())) for c in range(dataset.n_inputs)]
 
