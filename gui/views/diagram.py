@@ -104,8 +104,7 @@ EDITABLE_HINT = "Hover: a value. Click an edge or a bias: edit it; a map: enlarg
 NOT_EDITABLE = {
     "training": ("Hover: a value. Click a map: enlarge it. Pause to edit a weight.", "pause to edit"),
     "past": ("Hover: a value. Click a map: enlarge it. Back to live (history bar) to edit.", "live only"),
-    "diverged": ("Hover: a value. Click a map: enlarge it. Diverged: Resume from an earlier epoch to edit.",
-                 "diverged"),
+    "diverged": ("Hover: a value. Click a map: enlarge it. Diverged: Resume earlier to edit.", "diverged"),
 }
 EDITOR_SAMPLE = "-0.12345678901234567"  # the editor is wide enough for a float's repr
 EDITOR_STYLE = 'QLineEdit[invalid="true"] { background: #fde2e2; border: 1px solid #c62828; }'
