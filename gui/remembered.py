@@ -57,14 +57,8 @@ class RecentFiles:
 
     def paths(self) -> list[str]:
         """The remembered files that still exist."""
-        if self.settings is None:
-            return []
-        try:
-            paths = json.loads(str(self.settings.value(RECENT_FILES, "[]")))
-        except ValueError:
-            return []
-        return [p for p in paths if isinstance(p, str) and Path(p).is_file()][:MAX_RECENT] \
-            if isinstance(paths, list) else []
+        paths = _json_list(self.settings, RECENT_FILES)
+        return [p for p in paths if isinstance(p, str) and Path(p).is_file()][:MAX_RECENT]
 
     def add(self, path: str | Path) -> None:
         if self.settings is None:
@@ -95,16 +89,19 @@ class CsvChoices:
         self.settings.setValue(CSV_CHOICES, json.dumps(entries[:MAX_CSV_CHOICES]))
 
     def _entries(self) -> list[tuple[str, dict]]:
-        if self.settings is None:
-            return []
-        try:
-            entries = json.loads(str(self.settings.value(CSV_CHOICES, "[]")))
-        except ValueError:
-            return []
-        if not isinstance(entries, list):
-            return []
-        return [(entry[0], entry[1]) for entry in entries
+        return [(entry[0], entry[1]) for entry in _json_list(self.settings, CSV_CHOICES)
                 if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and _valid(entry[1])]
+
+
+def _json_list(settings: QSettings | None, key: str) -> list:
+    """The JSON list stored under ``key``; [] when there is none or it is damaged."""
+    if settings is None:
+        return []
+    try:
+        value = json.loads(str(settings.value(key, "[]")))
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
 
 
 CHOICE_KEYS = {"target_column", "task", "standardize", "test_ratio", "split_seed"}  # load_csv's keyword arguments
