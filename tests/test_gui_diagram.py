@@ -23,6 +23,9 @@ from gui.views.diagram import (
     HEADER_FORMS,
     HEADER_GAP_PX,
     MAX_EDGE_WIDTH,
+    STAGGER,
+    STAGGER_FROM,
+    STAGGERED_NODE_SIZE,
     SUBSET_UNITS,
     DiagramGeometry,
     EdgeStyles,
@@ -360,6 +363,50 @@ def test_a_small_layer_has_no_matrix_view(widgets):
     assert not diagram.matrix_view.isVisibleTo(diagram)
     assert diagram.hidden_units() == tuple(range(DIAGRAM_MAX_UNITS))
     assert not diagram.bias_label_visible(0)  # 32 rows in 400 pixels: no room for them between the maps
+
+
+@pytest.mark.parametrize("hidden", [STAGGER_FROM + 1, 24, DIAGRAM_MAX_UNITS])
+def test_a_dense_layer_staggers_its_maps_to_draw_them_nearly_two_rows_high(qtbot, widgets, hidden):
+    # The Network pane at 1280x720 (478 x 294 pixels): a map a row high was 7 pixels for 32 units. Alternate units
+    # move left and right of the column, so a map can be nearly two rows high without touching another.
+    diagram = widgets()
+    show(diagram, trained(DATASET_DEFAULTS["xor"][0].replace(hidden=hidden), "xor", 5))
+    diagram.resize(478, 294)
+    diagram.grab()
+    boxes = [diagram.map_box(unit) for unit in range(hidden)]
+    pitch = (boxes[-1].center().y() - boxes[0].center().y()) / (hidden - 1)  # pixels between rows
+    assert all(box.height() > 1.5 * pitch for box in boxes)
+    for k, box in enumerate(boxes):
+        assert not any(box.intersects(other) for other in boxes[k + 1:])
+    assert max(box.right() for box in boxes[::2]) < min(box.left() for box in boxes[1::2])  # left, right, left...
+    assert not diagram.bias_label_visible(0)
+    view = diagram.diagram_view
+    edges = diagram.edge_names()  # W1 input by unit, then w2
+    for name in (edges[0], edges[hidden + 1], edges[2 * hidden], edges[2 * hidden + 1]):  # found where drawn
+        hover(qtbot, view, diagram.point_of(name))
+        assert diagram.hover_text().startswith(f"{name} = "), name
+    for unit in (1, 2):  # a map on the left, one on the right
+        hover(qtbot, view, diagram.map_box(unit).center().toPoint())
+        assert diagram.hover_text().startswith(f"hidden {unit + 1}: a = "), unit
+
+
+def test_a_layer_with_room_or_few_units_is_one_column(widgets):
+    for hidden, size in ((STAGGER_FROM, (478, 294)), (STAGGER_FROM + 1, (1200, 1000))):
+        diagram = widgets()
+        show(diagram, trained(DATASET_DEFAULTS["xor"][0].replace(hidden=hidden), "xor", 5))
+        diagram.resize(*size)
+        diagram.grab()
+        assert len({round(diagram.map_box(unit).center().x()) for unit in range(hidden)}) == 1, (hidden, size)
+
+
+def test_staggered_geometry_ends_each_edge_at_its_maps_side():
+    geometry = DiagramGeometry.of(2, 10, tuple(range(10)), STAGGERED_NODE_SIZE, stagger=STAGGER)
+    x = geometry.hidden_centres[:, 0]
+    np.testing.assert_allclose(x, geometry.gap + STAGGER * np.tile([-1.0, 1.0], 5))
+    half = geometry.node_size / 2
+    np.testing.assert_allclose(geometry.edge_to[:20, 0], np.tile(x - half, 2))  # W1: into each map's left side
+    np.testing.assert_allclose(geometry.edge_from[20:, 0], x + half)  # w2: out of its right side
+    np.testing.assert_allclose(geometry.edge_to[:20, 1], np.tile(geometry.hidden_centres[:, 1], 2))
 
 
 def test_three_inputs_maps_show_the_boundary_plots_slice(widgets):

@@ -62,6 +62,11 @@ SUBSET_UNITS = 8  # units in the diagram of a larger layer at first: those with 
 MAX_SUBSET_UNITS = 12  # the most the user can add to it
 NODE_SIZE = 0.62  # a map's side, as a share of the spacing between hidden units (the rest holds the bias label)
 DENSE_NODE_SIZE = 0.86  # when the bias labels do not fit between the maps (they are hidden then)
+# Denser still (more than STAGGER_FROM units): the hidden units alternate between two columns STAGGER apart (in
+# node spacings either side of the column), so each map can be nearly two spacings high: twice as large.
+STAGGER_FROM = 8
+STAGGERED_NODE_SIZE = 1.7
+STAGGER = 1.0
 INPUT_SIZE = 0.34  # an input node's side
 MAX_SPREAD = 2.5  # a column of fewer nodes than the tallest spreads out, up to this spacing
 OUTPUT_SHARE = 0.1  # the output's map is at least this share of the diagram's height
@@ -137,13 +142,15 @@ class DiagramGeometry:
 
     @classmethod
     def of(cls, n_inputs: int, n_hidden: int, units: tuple[int, ...], node_fraction: float = NODE_SIZE,
-           min_gap: float = 0.0) -> DiagramGeometry:
+           min_gap: float = 0.0, stagger: float = 0.0) -> DiagramGeometry:
         """``node_fraction``: a map's side, as a share of the spacing between hidden units; ``min_gap``: the
-        columns at least this far apart (room for their headers)."""
+        columns at least this far apart (room for their headers); ``stagger``: the hidden units alternately this
+        far left and right of their column (in node spacings), the first on the left."""
         rows = max(n_inputs, len(units), 1)
         gap = max(MIN_COLUMN_GAP, COLUMN_GAP_PER_ROW * rows, min_gap)
         inputs = np.column_stack([np.zeros(n_inputs), _column_heights(n_inputs, rows)])
-        hidden = np.column_stack([np.full(len(units), gap), _column_heights(len(units), rows)])
+        offsets = stagger * _spacing(len(units), rows) * np.where(np.arange(len(units)) % 2, 1.0, -1.0)
+        hidden = np.column_stack([gap + offsets, _column_heights(len(units), rows)])
         output = np.array([2 * gap, 0.0])
         node_size = node_fraction * _spacing(len(units), rows)
         output_size = max(node_size, OUTPUT_SHARE * rows)
@@ -728,8 +735,14 @@ class NetworkDiagram(QWidget):
         for header, text in zip(self._headers, self._header_texts(form), strict=True):
             header.setText(text)
         fits = bool(roomy.label_room() * scale >= text_height)
-        geometry = roomy if fits else DiagramGeometry.of(*shape, DENSE_NODE_SIZE, min_gap=roomy.gap)
-        if (geometry.node_size, geometry.gap) != (self._geometry.node_size, self._geometry.gap):
+        if fits:
+            geometry = roomy
+        elif len(self._units) > STAGGER_FROM:
+            geometry = DiagramGeometry.of(*shape, STAGGERED_NODE_SIZE, min_gap=roomy.gap, stagger=STAGGER)
+        else:
+            geometry = DiagramGeometry.of(*shape, DENSE_NODE_SIZE, min_gap=roomy.gap)
+        if (geometry.node_size, geometry.gap) != (self._geometry.node_size, self._geometry.gap) or \
+                not np.array_equal(geometry.hidden_centres, self._geometry.hidden_centres):
             self._geometry = geometry
             self._place_items()
         self._set_range(_scale(self._geometry, width, height, margins), margins)
@@ -1270,6 +1283,12 @@ class NetworkDiagram(QWidget):
         view = self.diagram_view
         return [(header.toPlainText(), view.mapFromScene(header.sceneBoundingRect()).boundingRect().toRectF())
                 for header in self._headers]
+
+    def map_box(self, unit: int) -> QRectF:
+        """The map of a hidden unit (0-based) or of the output (OUTPUT_UNIT) as drawn, in the diagram view's
+        pixels."""
+        return self.diagram_view.mapFromScene(self.view_box.mapViewToScene(self._nodes[unit].rect)).boundingRect() \
+            .toRectF()
 
     def bias_text(self, unit: int) -> str:
         """The bias label of a hidden unit (0-based) or of the output (OUTPUT_UNIT)."""
