@@ -281,7 +281,7 @@ def test_a_bad_weights_file_is_one_line_naming_the_field(tmp_path, case, suffix,
     assert field in message.split(" = ")[0], message  # the field comes before its value
     assert message.count(path.name) <= 1, message  # one message, not one wrapped in another
     assert run.stdout == ""
-    assert elapsed < 10, f"{elapsed:.1f} s"
+    assert elapsed < 60, f"{elapsed:.1f} s"  # start-up and the checks take about a second: slack for a stalled machine
 
 
 @pytest.mark.parametrize("make", [_w1_bomb, _meta_bomb], ids=["W1", "meta"])
@@ -290,14 +290,14 @@ def test_a_zip_bomb_is_refused_from_the_headers_without_unpacking(tmp_path, make
     path.write_bytes(make())
     assert path.stat().st_size < 5_000_000
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.thread_time()  # this thread's CPU time: unpacking would use it, a stalled machine does not
     try:
         with pytest.raises(SettingError) as error:
             load_weights(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < 1.0
+    assert time.thread_time() - start < 1.0  # milliseconds; unpacking W1's 2.4 GB takes seconds
     assert peak < 20_000_000, f"{peak:,} bytes allocated"
     assert "at most" in str(error.value)
 
