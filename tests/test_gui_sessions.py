@@ -75,7 +75,7 @@ def test_autosave_writes_the_run_while_it_trains(window, qtbot, tmp_path, monkey
     window.start_training()
     qtbot.waitUntil(lambda: (tmp_path / AUTOSAVE_NAME).exists(), timeout=TIMEOUT)
     window.pause_training()
-    actions.wait_for_write()
+    actions.wait_for_write(timeout=60)
     saved = load_session(tmp_path / AUTOSAVE_NAME)
     assert saved.trainer.epoch > 0 and saved.extra["dataset_key"] == "xor"
 

@@ -65,6 +65,10 @@ def test_pause_stops_within_a_slice_and_a_step_follows_it(qtbot, controller):
     newest(qtbot, controller, lambda f: f.snapshot.epoch > 50)
     controller.step_update()  # pauses first, then makes one update
     assert not controller.running
+    # The run's last frame and then the step's are both paused and explained: a request queued after the step is
+    # answered once the step's frame is out, so the one read next is the step's.
+    with qtbot.waitSignal(controller.history_ready, timeout=TIMEOUT):
+        controller.request_history(1)
     paused = newest(qtbot, controller, lambda f: not f.running and f.explanation is not None)
     qtbot.wait(100)
     assert controller.latest_frame().snapshot.updates == paused.snapshot.updates  # nothing ran after it
