@@ -408,7 +408,7 @@ class ControlPanel(QWidget):
 
     preset_chosen = Signal(str)
     dataset_chosen = Signal(str)  # a dataset key, or CSV_CHOICE
-    csv_choice_changed = Signal()  # a CSV file's Task or standardisation: read it again so
+    csv_choice_changed = Signal()  # a CSV file's Task or standardisation changed: the file is read again
     generator_changed = Signal()  # a generated dataset's samples, noise, test share or seed: draw it again
     network_changed = Signal()
     lr_changed = Signal(float)

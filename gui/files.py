@@ -203,16 +203,16 @@ class FileActions(QObject):
     def read_choices(self, path: str | Path) -> dict:
         """load_csv's keyword arguments to open ``path`` again: those it was last read with; for a file never
         read, the last column as the target, no test split, and the panel's Task and standardisation."""
-        panel = self.window.panel
-        return self.csv_choices.of(path) or {"target_column": None, "task": panel.task_choice(),
-                                             "standardize": panel.standardize.isChecked(), "test_ratio": 0.0,
-                                             "split_seed": 0}
+        return self.csv_choices.of(path) or {"target_column": None, "test_ratio": 0.0, "split_seed": 0,
+                                             **self._panel_choices()}
 
     def reread_csv(self, path: str | Path) -> bool:
         """Read the file again as the panel's Task and standardisation now say, keeping its target and split."""
+        return self.open_csv(path, choices=self.read_choices(path) | self._panel_choices())
+
+    def _panel_choices(self) -> dict:
         panel = self.window.panel
-        return self.open_csv(path, choices=self.read_choices(path) | {"task": panel.task_choice(),
-                                                                      "standardize": panel.standardize.isChecked()})
+        return {"task": panel.task_choice(), "standardize": panel.standardize.isChecked()}
 
     def open_csv(self, path: str | Path, config: TrainConfig | None = None, max_epochs: int | None = None,
                  choices: dict | None = None) -> bool:

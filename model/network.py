@@ -196,10 +196,10 @@ class Workspace:
         if not 0 < m <= self.m:
             raise ValueError(f"m = {m}: must be 1 to {self.m}")
         view = object.__new__(Workspace)
+        for name, buffer in vars(self).items():  # every buffer but the parameter-sized ones has a row per sample
+            setattr(view, name, buffer if name in ("delta", "candidate") or not isinstance(buffer, np.ndarray)
+                    else buffer[:m])
         view.m = m
-        for name in ("z1", "a1", "dz1", "der", "z2", "p", "ones", "dz2", "scratch", "sample_loss"):
-            setattr(view, name, getattr(self, name)[:m])
-        view.delta, view.candidate = self.delta, self.candidate
         return view
 
 

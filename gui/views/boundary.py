@@ -85,7 +85,6 @@ class ShownPoints:
     def sampled(self) -> bool:
         return len(self.rows) < self.total
 
-
     def edited(self, X: np.ndarray, y: np.ndarray, added: bool = False, removed: int | None = None) -> ShownPoints:
         """The same rows of the split (X, y) after an edit: with its last row (``added``), or without row
         ``removed`` (the rows after it move up one). Bounded work: only the drawn rows are read."""

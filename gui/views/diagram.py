@@ -741,8 +741,8 @@ class NetworkDiagram(QWidget):
             geometry = DiagramGeometry.of(*shape, STAGGERED_NODE_SIZE, min_gap=roomy.gap, stagger=STAGGER)
         else:
             geometry = DiagramGeometry.of(*shape, DENSE_NODE_SIZE, min_gap=roomy.gap)
-        if (geometry.node_size, geometry.gap) != (self._geometry.node_size, self._geometry.gap) or \
-                not np.array_equal(geometry.hidden_centres, self._geometry.hidden_centres):
+        if geometry.node_size != self._geometry.node_size or \
+                not np.array_equal(geometry.hidden_centres, self._geometry.hidden_centres):  # (they hold the gap)
             self._geometry = geometry
             self._place_items()
         self._set_range(_scale(self._geometry, width, height, margins), margins)
