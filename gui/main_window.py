@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from gui.controls import CSV_CHOICE, DATASET_LABELS, ControlPanel
 from gui.csv_dialog import csv_paths_from_mime
 from gui.files import FileActions
+from gui.gc_guard import collect_on_gui_thread
 from gui.past import RunPast
 from gui.remembered import LastSettings, load_last, save_last
 from gui.sessions import SESSION_FILTERS, SessionActions
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         configure_pyqtgraph()
+        collect_on_gui_thread()  # the window's threads must never free its Qt objects
         self.setWindowTitle("Perceptron Playground")
         icon = RESOURCES / "icon.svg"
         if icon.exists():

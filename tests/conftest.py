@@ -9,6 +9,15 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_on_the_gui_thread(qapp):
+    """As in the window (gui/gc_guard.py), for the views tests make without one: a widget freed by the cyclic
+    collector in a view's thread deadlocked a test run."""
+    from gui.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread()
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window, shown offscreen; closed (which joins the training thread) and deleted afterwards:
